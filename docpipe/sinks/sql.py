@@ -181,23 +181,12 @@ def _field_rows(key: str, result: DocumentResult) -> list[dict[str, Any]]:
     return rows
 
 
-def _val(g: Any) -> Any:
-    return None if g is None else g.value
-
-
 def _line_item_rows(key: str, result: DocumentResult) -> list[dict[str, Any]]:
     if result.invoice is None:
         return []
+    cols = [c.name for c in line_items.columns if c.name not in ("sha256", "idx")]
     return [
-        {
-            "sha256": key,
-            "idx": i,
-            "description": _val(li.description),
-            "quantity": _val(li.quantity),
-            "unit": _val(li.unit),
-            "unit_price": _val(li.unit_price),
-            "amount": _val(li.amount),
-        }
+        {"sha256": key, "idx": i, **{c: getattr(getattr(li, c), "value", None) for c in cols}}
         for i, li in enumerate(result.invoice.line_items)
     ]
 
@@ -205,27 +194,12 @@ def _line_item_rows(key: str, result: DocumentResult) -> list[dict[str, Any]]:
 def _dimension_rows(key: str, result: DocumentResult) -> list[dict[str, Any]]:
     if result.drawing is None:
         return []
-    return [
-        {
-            "sha256": key,
-            "idx": i,
-            "text": d.text,
-            "kind": d.kind,
-            "nominal": d.nominal,
-            "unit": d.unit,
-            "upper_deviation": d.upper_deviation,
-            "lower_deviation": d.lower_deviation,
-            "fit": d.fit,
-            "count": d.count,
-            "pitch": d.pitch,
-            "tolerance_source": d.tolerance_source,
-            "page": d.page,
-            "bbox": _bbox_json(d.bbox),
-            "angle": d.angle,
-            "confidence": d.confidence,
-        }
-        for i, d in enumerate(result.drawing.dimensions)
-    ]
+    rows = []
+    for i, d in enumerate(result.drawing.dimensions):
+        dumped = d.model_dump()
+        dumped.update(sha256=key, idx=i, bbox=_bbox_json(d.bbox))
+        rows.append({c.name: dumped.get(c.name) for c in dimensions.columns})  # only the table's columns
+    return rows
 
 
 def _document_row(key: str, result: DocumentResult, output_path: str) -> dict[str, Any]:
@@ -271,7 +245,14 @@ def _make_engine(url: str) -> sa.Engine:
         except ImportError:
             pass
     if backend == "sqlite" and parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(parsed.database).expanduser().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise DocpipeError(
+                f"Cannot create the folder {str(folder)!r} for the SQLite database ({e}). "
+                "Choose a writable path in the sqlite:///… URL."
+            ) from e
     try:
         engine = sa.create_engine(parsed)
     except ImportError as e:  # the DB-API driver is imported here
@@ -286,6 +267,12 @@ def _make_engine(url: str) -> sa.Engine:
             f"Unknown database driver {parsed.drivername!r} in the sink URL. "
             "Use sqlite:///path.db or postgresql+psycopg://…"
         ) from e
+    if getattr(engine.dialect, "is_async", False):
+        engine.dispose()
+        raise ValueError(
+            f"The async driver in {parsed.drivername!r} is not supported by SqlSink; "
+            "use postgresql+psycopg://… or sqlite:///…"
+        )
     if backend == "sqlite":
         # SQLite ignores foreign keys unless asked, per connection.
         @sa.event.listens_for(engine, "connect")
@@ -389,8 +376,7 @@ class SqlSink:
             fn()
         except sa_exc.OperationalError as e:
             raise TransientError(
-                f"Could not {what} in {self._safe_url}: {e.orig or e}. Check that the database is reachable, "
-                "not locked by another writer and that its folder is writable; then retry."
+                f"Could not {what} in {self._safe_url}: {e.orig or e}. {self._check_hint()}"
             ) from e
         except sa_exc.DBAPIError as e:
             if e.connection_invalidated:
@@ -403,6 +389,14 @@ class SqlSink:
             ) from e
         except sa_exc.SQLAlchemyError as e:
             raise DocpipeError(f"Could not {what} in {self._safe_url}: {e}") from e
+
+    def _check_hint(self) -> str:
+        if self._engine.dialect.name == "sqlite":
+            return (
+                "Check that the database file and its folder are writable and that no other process holds a "
+                "long write lock on it; then retry."
+            )
+        return "Check that the database server is running and reachable, and the user and password; then retry."
 
     def close(self) -> None:
         """Release the database connections. Safe to call twice."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import http.server
+import importlib.util
 import json
+import os
 import socket
 import threading
 import time
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 
 from docpipe.errors import DocpipeError, TransientError
 from docpipe.sinks import Sink, open_sink
-from docpipe.sinks.sql import SqlSink, document_key
+from docpipe.sinks.sql import SqlSink, document_key, metadata
 from docpipe.sinks.webhook import WebhookSink, idempotency_key
 from docpipe.types import (
     Dimension,
@@ -111,9 +113,27 @@ def _rows(engine: sa.Engine, sql: str, **params: Any) -> list[Any]:
         return list(c.execute(sa.text(sql), params))
 
 
-@pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'sub' / 'docpipe.db'}"
+PG_URL = os.environ.get("DOCPIPE_TEST_POSTGRES_URL")  # e.g. postgresql+psycopg://docpipe@127.0.0.1/sinks
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A SQLite file in tmp_path; and a PostgreSQL database when DOCPIPE_TEST_POSTGRES_URL names one."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sub' / 'docpipe.db'}"
+    if not PG_URL:
+        pytest.skip("set DOCPIPE_TEST_POSTGRES_URL to run the SQL sink tests against PostgreSQL too")
+    pytest.importorskip("psycopg")
+    engine = sa.create_engine(PG_URL)
+    metadata.drop_all(engine)  # each test starts from empty tables
+    engine.dispose()
+    return PG_URL
+
+
+def _as_datetime(v: Any) -> dt.datetime:
+    """SQLite hands DATETIME back as text through sa.text(); PostgreSQL as a datetime."""
+    v = dt.datetime.fromisoformat(v) if isinstance(v, str) else v
+    return v if v.tzinfo else v.replace(tzinfo=dt.timezone.utc)
 
 
 def test_sql_writes_invoice_drawing_and_failed(db_url):
@@ -131,8 +151,8 @@ def test_sql_writes_invoice_drawing_and_failed(db_url):
     assert inv.needs_review == 0 and json.loads(inv.review_reasons) == []
     assert inv.schema_version == "1.0" and inv.output_path == "out/inv__2024-001.pdf.json"
     assert DocumentResult.model_validate_json(inv.result_json) == make_invoice()
-    processed = dt.datetime.fromisoformat(inv.processed_at)
-    assert abs((dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - processed).total_seconds()) < 60
+    processed = _as_datetime(inv.processed_at)
+    assert abs((dt.datetime.now(dt.timezone.utc) - processed).total_seconds()) < 60
 
     f = {r.name: r for r in _rows(engine, "SELECT * FROM fields WHERE sha256 = :k", k=INV_SHA)}
     assert f["invoice.total"].value == "238.0" and f["invoice.total"].value_number == 238.0
@@ -226,12 +246,7 @@ def test_document_key_and_open_sink(db_url):
 
 
 def test_postgres_without_driver_says_what_to_install():
-    pytest.importorskip("sqlalchemy")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        pass
-    else:
+    if importlib.util.find_spec("psycopg") is not None:
         pytest.skip("psycopg is installed; the missing-driver message cannot be shown")
     with pytest.raises(DocpipeError, match=r"pip install \"psycopg\[binary\]\""):
         SqlSink("postgresql+psycopg://user:secret@localhost:5432/docpipe")
@@ -265,7 +280,7 @@ class _Server:
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def stop(self) -> None:

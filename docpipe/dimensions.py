@@ -105,6 +105,7 @@ def _normalize(s: str) -> str:
     s = " ".join(s.translate(_TRANS).split())
     s = s.replace("''", '"')
     s = re.sub(r"\+\s*/\s*-|\+\s*-(?=\s*[\d.])", "±", s)  # "+/-0.1", "+-0.1" are how OCR and ASCII write ±
+    s = re.sub(r"(?<=[±+\-/ ]),(?=\d)", ".", s)  # "±,005" as "±.005"
     return re.sub(r"(?<=\d),(?=\d)", ".", s)  # decimal comma (European drawings)
 
 

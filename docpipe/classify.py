@@ -1,0 +1,53 @@
+"""Document type (invoice | receipt | drawing | other) from text and layout features. Interim, rule-based.
+
+Scores keyword evidence in EN/DE/FR/NL plus layout cues: receipts are narrow pages; drawings have sparse,
+short, number-heavy text, a landscape sheet and title-block vocabulary. Returns the type and a 0-1 margin.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .dimensions import looks_like_dimension
+from .types import DocType, Page
+
+_INVOICE = re.compile(
+    r"\b(invoice|tax invoice|rechnung|rechnungsnummer|facture|factuur|faktura|bill to|invoice to|amount due|"
+    r"balance due|due date|fällig|échéance|vervaldatum|iban|bic|vat|mwst|ust-?id|tva|btw|subtotal|"
+    r"zwischensumme|sous-total|subtotaal|net amount|nettobetrag|total ht|ttc|payment terms|"
+    r"zahlungsbedingungen|betalingsvoorwaarden)\b", re.I)
+_RECEIPT = re.compile(
+    r"\b(receipt|cash|change|tender|thank you|thanks|visa|mastercard|card|cashier|till|quittung|kassenbon|"
+    r"bon|ticket|reçu|kassabon|bedankt|merci|danke|gst|sst|rounding|qty)\b", re.I)
+_DRAWING = re.compile(
+    r"\b(scale|drawn|checked|approved|material|sheet|rev|revision|tolerances?|iso\s*2768|dwg|drawing no|"
+    r"massstab|maßstab|werkstoff|blatt|gezeichnet|geprüft|allgemeintoleranzen?|échelle|matière|feuille|"
+    r"schaal|materiaal|blad|tekening|third angle|first angle|projection|deburr|chamfer|finish|thru)\b", re.I)
+
+
+def classify(pages: list[Page]) -> tuple[DocType, float]:
+    """The document type and a confidence margin (0-1) from the read pages."""
+    text = "\n".join(ln.text for p in pages for ln in p.lines)
+    words = [w for p in pages for ln in p.lines for w in ln.words]
+    if len(words) < 5:
+        return "other", 0.5
+    first = pages[0]
+    inv = len(_INVOICE.findall(text))
+    rec = len(_RECEIPT.findall(text))
+    drw = len(_DRAWING.findall(text))
+    dims = sum(1 for w in words if looks_like_dimension(w.text))
+    ink_words_per_mpx = len(words) / max(1.0, first.width * first.height / 1e6)
+    narrow = first.width / first.height < 0.5
+    landscape = first.width > first.height * 1.15
+
+    scores: dict[DocType, float] = {
+        "invoice": 2.0 * inv,
+        "receipt": 1.5 * rec + (6.0 if narrow else 0.0) + (0.5 * inv if narrow else 0.0),
+        "drawing": 2.0 * drw + 0.5 * min(dims, 30) + (3.0 if landscape else 0.0)
+        - (4.0 if ink_words_per_mpx > 60 and not landscape else 0.0),
+        "other": 4.0,
+    }
+    best = max(scores, key=lambda k: scores[k])
+    ordered = sorted(scores.values(), reverse=True)
+    margin = (ordered[0] - ordered[1]) / max(ordered[0], 1e-9)
+    return best, round(min(1.0, 0.5 + margin / 2), 3)

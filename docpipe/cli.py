@@ -1,0 +1,146 @@
+"""The ``docpipe`` command line: run, schema, eval, synth.
+
+Exit codes of ``docpipe run``: 0 every document ok, 1 at least one document failed or partial, 2 usage error
+(bad option, missing input folder, output folder locked by another run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from . import __version__
+from .errors import DocpipeError
+from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions
+from .types import EXPORTED_MODELS
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="docpipe: scanned invoices, receipts and drawings to grounded, validated JSON, offline.")
+err = Console(stderr=True)
+
+_STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
+
+
+@app.callback(invoke_without_command=True)
+def _main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False):
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+@app.command()
+def run(
+    input: Annotated[Path, typer.Argument(help="Folder of documents (searched recursively) or a single file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder: one JSON per document + _manifest.jsonl.")],
+    workers: Annotated[int, typer.Option(help="Worker processes; pages run in parallel. Default: CPU cores.")] = 0,
+    dpi: Annotated[int, typer.Option(help="Rasterization resolution for PDF pages.")] = 300,
+    force_ocr: Annotated[bool, typer.Option("--force-ocr", help="Ignore PDF text layers; OCR every page.")] = False,
+    lang: Annotated[str, typer.Option(help="Tesseract languages, '+'-joined, e.g. eng+deu+fra+nld.")] = "eng",
+    psm: Annotated[int, typer.Option(help="Tesseract page segmentation mode.")] = OcrOptions().psm,
+    max_pages: Annotated[int, typer.Option(help="Fail documents with more pages than this.")] = 500,
+    max_pixels: Annotated[int, typer.Option(help="Fail pages larger than this many pixels.")] = 200_000_000,
+    osd: Annotated[str, typer.Option(help="Quarter-turn detection: auto (when a page reads poorly), always, never.")] = "auto",
+    resume: Annotated[bool, typer.Option("--resume/--no-resume",
+                                         help="Skip documents already in the output manifest (same sha256).")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or per-document lines.")] = False,
+) -> None:
+    """Digitize every document under INPUT into OUT."""
+    from .pipeline import run_batch
+
+    try:
+        options = PipelineOptions(
+            ingest=IngestOptions(dpi=dpi, force_ocr=force_ocr, max_pages=max_pages, max_pixels=max_pixels),
+            orient=OrientOptions(osd=osd), ocr=OcrOptions(lang=lang, psm=psm),
+            workers=workers or (os.cpu_count() or 1))
+    except ValueError as e:
+        err.print(f"[red]invalid option:[/red] {e}")
+        raise typer.Exit(2) from None
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, disable=quiet)
+    task = progress.add_task("documents", total=None)
+
+    def on_document(result, rel, seconds):
+        if result is None:
+            line = f"[dim]skipped (already done)[/dim] {rel}"
+        else:
+            style = _STATUS_STYLE[result.status]
+            review = " [yellow]needs review[/yellow]" if result.needs_review else ""
+            why = f": {result.errors[0].message}" if result.errors else ""
+            line = f"[{style}]{result.status:7}[/{style}] {result.doc_type:8} {rel} ({seconds:.1f} s){review}{why}"
+        if not quiet:
+            progress.console.print(line, highlight=False)
+        progress.advance(task)
+
+    try:
+        with progress:
+            summary = run_batch(input, out, options, resume=resume,
+                                on_total=lambda n: progress.update(task, total=n), on_document=on_document)
+    except DocpipeError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    ppm = summary.pages / summary.seconds * 60 if summary.seconds else 0.0
+    err.print(f"{summary.total} documents: {summary.ok} ok, {summary.partial} partial, {summary.failed} failed, "
+              f"{summary.skipped} skipped, {summary.needs_review} need review; {summary.pages} pages in "
+              f"{summary.seconds:.1f} s ({ppm:.1f} pages/min). Output: {out}")
+    raise typer.Exit(summary.exit_code)
+
+
+@app.command()
+def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the JSON Schema files.")] = Path("schemas")
+           ) -> None:
+    """Export the output contract as JSON Schema (document.schema.json, manifest_line.schema.json)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, model in EXPORTED_MODELS.items():
+        path = out / f"{name}.schema.json"
+        path.write_text(json.dumps(model.model_json_schema(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        typer.echo(str(path))
+
+
+@app.command("eval")
+def eval_cmd(
+    target: Annotated[str, typer.Argument(help="folder (compare --pred with --expected), funsd, synthetic-ocr.")],
+    pred: Annotated[Path | None, typer.Option(help="Folder of docpipe output JSON.")] = None,
+    expected: Annotated[Path | None, typer.Option(help="Folder of expected JSON (e.g. sample_docs/expected).")] = None,
+    realdocs: Annotated[Path | None, typer.Option(help="Root of the real-document sets (default ../shared/realdocs"
+                                                       " or $DOCPIPE_REALDOCS).")] = None,
+    limit: Annotated[int | None, typer.Option(help="Evaluate at most this many documents.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes for OCR evaluations.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
+) -> None:
+    """Measure accuracy: field accuracy, OCR CER/WER, region and dimension recall/precision."""
+    from .eval import run_eval
+
+    try:
+        run_eval(target, pred=pred, expected=expected, realdocs=realdocs, limit=limit,
+                 workers=workers or (os.cpu_count() or 1), json_out=json_out)
+    except (ValueError, FileNotFoundError) as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to write documents and expected/<name>.json into.")],
+    samples: Annotated[bool, typer.Option("--samples", help="Write the fixed sample set (sample_docs/).")] = False,
+    invoices: Annotated[int, typer.Option(help="Number of invoices.")] = 4,
+    receipts: Annotated[int, typer.Option(help="Number of receipts.")] = 2,
+    drawings: Annotated[int, typer.Option(help="Number of drawings.")] = 2,
+    others: Annotated[int, typer.Option(help="Number of other documents.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same documents.")] = 0,
+) -> None:
+    """Generate synthetic documents with exact ground truth."""
+    from .synth import generate, write_samples
+
+    paths = write_samples(out) if samples else generate(out, invoices=invoices, receipts=receipts,
+                                                       drawings=drawings, others=others, seed=seed)
+    typer.echo(f"wrote {len(paths)} documents to {out}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

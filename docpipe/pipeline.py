@@ -1,0 +1,319 @@
+"""The pipeline: ingest -> read (orient + OCR) -> classify -> structure -> validate -> write.
+
+:class:`Pipeline` runs one document in-process (what a Prefect task calls). :func:`run_batch` runs a folder
+with page-level parallelism: each page is a job in a pool of worker processes, each worker holding its own
+``Pipeline`` (models and engines loaded once per worker); a document is finished (classified, structured,
+validated) in a worker once its pages are read, and written by the parent, which alone touches the output
+folder and its manifest.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .classify import classify
+from .errors import DocpipeError
+from .ingest import SourceFile, find_inputs, load_page, probe, relative_name, sniff
+from .options import PipelineOptions
+from .output import OutputFolder
+from .read import PageReader
+from .structure import Structurer
+from .types import DocumentResult, Drawing, ErrorRecord, Invoice, Page, Source
+from .validate import check_drawing, check_invoice
+
+
+@dataclass
+class PageOutcome:
+    """A read page (or the error that stopped it), small enough to send between processes."""
+
+    number: int
+    page: Page | None = None
+    error: ErrorRecord | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def error_record(exc: BaseException, *, page: int | None = None, stage: str | None = None) -> ErrorRecord:
+    """An ``errors`` entry for an exception. Unexpected exceptions keep their type and message."""
+    if isinstance(exc, DocpipeError):
+        return ErrorRecord(stage=stage or exc.stage, page=page, kind=type(exc).__name__, message=str(exc))
+    return ErrorRecord(stage=stage or "pipeline", page=page, kind=type(exc).__name__,
+                       message=f"unexpected error: {exc}; please report it with the input file if you can")
+
+
+class Pipeline:
+    """All stages, built once from options. ``process`` runs one document in this process."""
+
+    def __init__(self, options: PipelineOptions | None = None) -> None:
+        self.options = options or PipelineOptions()
+        self.reader = PageReader(self.options.orient, self.options.ocr)
+        self.structurer = Structurer(self.options.structure)
+
+    def probe(self, path: Path, root: Path) -> SourceFile:
+        return probe(path, root, self.options.ingest)
+
+    def read_page(self, src: SourceFile, number: int) -> PageOutcome:
+        t0 = time.perf_counter()
+        try:
+            raster = load_page(src, number, self.options.ingest)
+            t1 = time.perf_counter()
+            text = self.reader(raster)
+            timings = {"rasterize": t1 - t0, **text.timings}
+            return PageOutcome(number=number, page=text.page, timings=timings)
+        except Exception as e:  # one bad page must not lose the others
+            return PageOutcome(number=number, error=error_record(e, page=number),
+                               timings={"rasterize": time.perf_counter() - t0})
+
+    def finish(self, src: SourceFile, outcomes: list[PageOutcome], errors: list[ErrorRecord] | None = None
+               ) -> DocumentResult:
+        """Classify, structure and validate a document from its read pages."""
+        errors = list(errors or [])
+        timings: dict[str, float] = {}
+        for o in outcomes:
+            for k, v in o.timings.items():
+                timings[k] = timings.get(k, 0.0) + v
+            if o.error:
+                errors.append(o.error)
+        pages = [o.page for o in sorted(outcomes, key=lambda o: o.number) if o.page is not None]
+        source = Source(path=src.rel, sha256=src.sha256, media_type=src.media_type, pages=src.pages)
+        if not pages:
+            return DocumentResult(source=source, status="failed", errors=errors or [ErrorRecord(
+                stage="read", kind="InputError", message="no page could be read")],
+                timings_s=_rounded(timings))
+        t = time.perf_counter()
+        doc_type, _ = classify(pages)
+        timings["classify"] = time.perf_counter() - t
+        payload: Invoice | Drawing | None = None
+        reasons: list[str] = []
+        t = time.perf_counter()
+        try:
+            payload = self.structurer(doc_type, pages)
+        except Exception as e:
+            errors.append(error_record(e, stage="structure"))
+        timings["structure"] = time.perf_counter() - t
+        t = time.perf_counter()
+        if isinstance(payload, Invoice):
+            reasons = check_invoice(payload, receipt=doc_type == "receipt")
+        elif isinstance(payload, Drawing):
+            reasons = check_drawing(payload)
+        elif doc_type in ("invoice", "receipt", "drawing"):
+            payload = Invoice() if doc_type != "drawing" else Drawing()
+            reasons = ["structuring failed; fields are empty"]
+        timings["validate"] = time.perf_counter() - t
+        if len(pages) < src.pages:
+            reasons.append(f"{src.pages - len(pages)} of {src.pages} pages could not be read")
+        return DocumentResult(
+            source=source, doc_type=doc_type, status="partial" if errors else "ok",
+            needs_review=bool(reasons), review_reasons=reasons,
+            invoice=payload if isinstance(payload, Invoice) else None,
+            drawing=payload if isinstance(payload, Drawing) else None,
+            pages=pages, errors=errors, timings_s=_rounded(timings))
+
+    def process(self, path: Path, root: Path | None = None) -> DocumentResult:
+        """One document, start to end, in this process. Never raises for a bad input: the result says."""
+        root = root if root is not None else path.parent
+        try:
+            src = self.probe(path, root)
+        except Exception as e:
+            return failed_result(path, root, e)
+        return self.finish(src, [self.read_page(src, n) for n in range(1, src.pages + 1)])
+
+
+def failed_result(path: Path, root: Path, exc: BaseException) -> DocumentResult:
+    """The record of a document that could not be opened at all."""
+    rel = relative_name(path, root)
+    try:
+        with open(path, "rb") as f:
+            media = sniff(f.read(2048))
+        from .ingest import sha256_file
+
+        digest = sha256_file(path)
+    except OSError:
+        media, digest = "application/octet-stream", None
+    return DocumentResult(source=Source(path=rel, sha256=digest, media_type=media, pages=0), status="failed",
+                          errors=[error_record(exc, stage="ingest")])
+
+
+def _rounded(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in timings.items()}
+
+
+# --- batch -----------------------------------------------------------------------------------------------
+
+_worker_pipeline: Pipeline | None = None  # one per worker process, built by _init_worker
+
+
+def _init_worker(options: PipelineOptions) -> None:
+    global _worker_pipeline
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # see docpipe.ocr: page-level parallelism beats Tesseract threads
+    _worker_pipeline = Pipeline(options)
+
+
+def _read_page_job(src: SourceFile, number: int) -> PageOutcome:
+    assert _worker_pipeline is not None
+    return _worker_pipeline.read_page(src, number)
+
+
+def _finish_job(src: SourceFile, outcomes: list[PageOutcome]) -> DocumentResult:
+    assert _worker_pipeline is not None
+    return _worker_pipeline.finish(src, outcomes)
+
+
+@dataclass
+class BatchSummary:
+    total: int = 0
+    ok: int = 0
+    partial: int = 0
+    failed: int = 0
+    skipped: int = 0
+    needs_review: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every document is ok, 1 when any failed or is partial."""
+        return 1 if (self.failed or self.partial) else 0
+
+
+ProgressCallback = Callable[[DocumentResult | None, str, float], None]
+
+
+@dataclass
+class _Doc:
+    src: SourceFile
+    started: float
+    outcomes: list[PageOutcome] = field(default_factory=list)
+
+
+def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None = None, *,
+              resume: bool = True, on_total: Callable[[int], None] | None = None,
+              on_document: ProgressCallback | None = None) -> BatchSummary:
+    """Process every file under ``input_path`` into ``out_dir``. Documents already in the manifest with the
+    same sha256 are skipped when ``resume`` is true. ``on_document(result_or_None_if_skipped, rel_path, s)``
+    is called as each document finishes."""
+    options = options or PipelineOptions()
+    t_start = time.perf_counter()
+    summary = BatchSummary()
+    files = find_inputs(input_path)
+    summary.total = len(files)
+    if on_total:
+        on_total(len(files))
+    with OutputFolder(out_dir) as out:
+        done = out.finished() if resume else {}
+
+        def record(result: DocumentResult, seconds: float) -> None:
+            out.write(result, seconds)
+            setattr(summary, result.status, getattr(summary, result.status) + 1)
+            summary.needs_review += result.needs_review
+            summary.pages += len(result.pages)
+            if on_document:
+                on_document(result, result.source.path, seconds)
+
+        queue: list[SourceFile] = []
+        for path in files:
+            t0 = time.perf_counter()
+            rel = relative_name(path, input_path)
+            try:
+                src = probe(path, input_path, options.ingest)
+            except Exception as e:
+                failed = failed_result(path, input_path, e)
+                if resume and (rel, failed.source.sha256) in done:
+                    summary.skipped += 1
+                    if on_document:
+                        on_document(None, rel, 0.0)
+                    continue
+                record(failed, time.perf_counter() - t0)
+                continue
+            if resume and (src.rel, src.sha256) in done:
+                summary.skipped += 1
+                if on_document:
+                    on_document(None, src.rel, 0.0)
+                continue
+            queue.append(src)
+        if queue:
+            _run_pool(queue, options, record)
+    summary.seconds = time.perf_counter() - t_start
+    return summary
+
+
+def _run_pool(queue: list[SourceFile], options: PipelineOptions,
+              record: Callable[[DocumentResult, float], None]) -> None:
+    """Page jobs and finish jobs over a process pool, at most ~2 jobs per worker in flight. A crashed worker
+    (segfault, out of memory) breaks the pool: it is rebuilt and the jobs in flight are retried once."""
+    workers = max(1, options.workers)
+    ctx = mp.get_context("forkserver")
+    make_pool = lambda: ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,  # noqa: E731
+                                            initargs=(options,))
+    pool = make_pool()
+    docs: dict[str, _Doc] = {}
+    jobs: list[tuple] = []  # (kind, rel, page or None), in submission order
+    for src in queue:
+        docs[src.rel] = _Doc(src=src, started=time.perf_counter())
+        jobs.extend(("page", src.rel, n) for n in range(1, src.pages + 1))
+    jobs.reverse()  # pop() from the end keeps the input order
+    pending: dict[Future, tuple] = {}
+    retried: set[tuple] = set()
+
+    def submit(job: tuple) -> None:
+        kind, rel, n = job
+        doc = docs[rel]
+        fut = pool.submit(_read_page_job, doc.src, n) if kind == "page" else pool.submit(
+            _finish_job, doc.src, doc.outcomes)
+        pending[fut] = job
+
+    try:
+        while jobs or pending:
+            while jobs and len(pending) < 2 * workers:
+                submit(jobs.pop())
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in finished:
+                job = pending.pop(fut)
+                kind, rel, n = job
+                doc = docs[rel]
+                try:
+                    value = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if job in retried:
+                        err = DocpipeError("a worker process crashed twice on this "
+                                           f"{'page' if kind == 'page' else 'document'} (out of memory or a "
+                                           "crash in poppler/tesseract); check the file")
+                        value = (PageOutcome(number=n, error=error_record(err, page=n, stage="read"))
+                                 if kind == "page" else _finish_failed(doc, err))
+                    else:
+                        retried.add(job)
+                        jobs.append(job)
+                        continue
+                except Exception as e:
+                    value = (PageOutcome(number=n, error=error_record(e, page=n)) if kind == "page"
+                             else _finish_failed(doc, e))
+                if kind == "page":
+                    doc.outcomes.append(value)
+                    if len(doc.outcomes) == doc.src.pages:
+                        jobs.append(("finish", rel, None))
+                else:
+                    record(value, time.perf_counter() - doc.started)
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+                for fut, job in list(pending.items()):
+                    jobs.append(job)
+                pending.clear()
+                pool = make_pool()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish_failed(doc: _Doc, exc: BaseException) -> DocumentResult:
+    src = doc.src
+    errors = [o.error for o in doc.outcomes if o.error] + [error_record(exc, stage="structure")]
+    return DocumentResult(
+        source=Source(path=src.rel, sha256=src.sha256, media_type=src.media_type, pages=src.pages),
+        status="failed", errors=errors)

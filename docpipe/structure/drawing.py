@@ -1,0 +1,180 @@
+"""Interim rule-based drawing extraction: title block fields by label, dimensions by the dimension parser,
+notes after a NOTES heading. Every value is grounded in page words.
+
+Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
+runs that :func:`docpipe.dimensions.parse_dimension` accepts, outside the title block and notes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..dimensions import looks_like_dimension, parse_dimension
+from ..iso2768 import general_tolerance, parse_general_tolerance
+from ..normalize import parse_date
+from ..types import Dimension, Drawing, GroundedText, TitleBlock
+from .layout import PageView, Span, grounded_date, grounded_text
+
+_I = re.I
+TITLE_LABELS = {
+    "drawing_number": r"drawing\s*(no\.?|number|nr\.?|#)|dwg\.?\s*(no\.?|#)?|part\s*(no\.?|number)|"
+                      r"zeichnungs?-?\s*(nr\.?|nummer)|sachnummer|teilenummer|n[°o]\s*de\s*plan|"
+                      r"tekening\s*(nr\.?|nummer)|doc(ument)?\s*no\.?",
+    "title": r"\btitle\b|benennung|bezeichnung|\btitel\b|d[ée]signation|\btitre\b|omschrijving",
+    "revision": r"\brev(ision)?\.?\b|\bindex\b|[äa]nderungs?(stand|index)|\bversion\b",
+    "scale": r"\bscale\b|ma(ß|ss)stab|[ée]chelle|\bschaal\b",
+    "material": r"\bmaterial\b|werkstoff|mat[ée]riau|mati[èe]re|materiaal",
+    "sheet": r"\bsheet\b|\bblatt\b|\bfeuille\b|\bblad\b",
+    "date": r"\bdate\b|\bdatum\b",
+    "company": r"\bcompany\b|\bfirma\b|soci[ée]t[ée]|\bbedrijf\b",
+    "drawn_by": r"drawn(\s*by)?|gezeichnet|erstellt|bearb(eitet)?\.?|dessin[ée]\s*par|getekend",
+    "general_tolerance": r"general\s*toleranc\w*|allgemeintoleranz\w*|tol[ée]rances?\s*g[ée]n[ée]rales?|"
+                         r"algemene\s*toleranties?|\btolerances?\b",
+}
+_LABEL_RES = {k: re.compile(v, _I) for k, v in TITLE_LABELS.items()}
+_ANY_LABEL = re.compile("|".join(f"(?:{v})" for v in TITLE_LABELS.values()), _I)
+_NOTES = re.compile(r"^(notes?|general\s*notes|anmerkungen|hinweise|bemerkungen|remarques|opmerkingen)\s*:?$", _I)
+
+
+def extract_drawing(views: list[PageView]) -> Drawing:
+    drawing = Drawing(title_block=_title_block(views))
+    drawing.notes, note_boxes = _notes(views)
+    tb_box = _title_block_box(views)
+    drawing.dimensions = _dimensions(views, exclude=note_boxes + ([tb_box] if tb_box else []))
+    _apply_general_tolerance(drawing)
+    return drawing
+
+
+def _title_block(views: list[PageView]) -> TitleBlock:
+    tb = TitleBlock()
+    for view in views:
+        for line, start, end in view.find(_ANY_LABEL):
+            for field, rx in _LABEL_RES.items():
+                m = rx.search(line.text)
+                if getattr(tb, field) is not None or not m or not line.text[: m.end()].strip():
+                    continue
+                if field == "general_tolerance" and not parse_general_tolerance(line.text + " " + _below_text(
+                        view, line)):
+                    continue
+                value = _cell_value(view, line, m)
+                if value is None:
+                    continue
+                span, certainty = value
+                text = span.text.strip(" :")
+                if field == "date":
+                    d = parse_date(text)
+                    if d:
+                        tb.date = grounded_date(span, d, certainty)
+                    continue
+                setattr(tb, field, grounded_text(span, text, certainty))
+    return tb
+
+
+def _below_text(view: PageView, line) -> str:
+    below = view.below(line.bbox, max_lines=1)
+    return below[0].text if below else ""
+
+
+def _cell_value(view: PageView, line, match) -> tuple[Span, float] | None:
+    """The value of a labelled cell: the rest of the label's line, else the next line under it."""
+    from .layout import word_range
+
+    _, end = word_range(line, match.start(), match.end())
+    rest = [w for w in line.words[end:] if w.text.strip(":")]
+    if rest and not _ANY_LABEL.match(" ".join(w.text for w in rest)):
+        return Span(view.number, tuple(rest)), 0.85
+    label_box = Span(view.number, tuple(line.words[:end])).bbox if end else line.bbox
+    for below in view.below(label_box, max_lines=1, max_gap=1.5):
+        if not _ANY_LABEL.match(below.text):
+            return view.span(below), 0.75
+    return None
+
+
+def _title_block_box(views: list[PageView]) -> tuple[int, int, int, int] | None:
+    """The extent of title-block labels and values on the first page (for excluding them from dimensions)."""
+    view = views[0]
+    boxes = [line.bbox for line, _, _ in view.find(_ANY_LABEL)]
+    if len(boxes) < 3:
+        return None
+    # Title blocks sit in a corner: keep the labels in the lowest third of the sheet.
+    boxes = [b for b in boxes if b[1] > view.page.height * 0.6]
+    if len(boxes) < 3:
+        return None
+    h = view.text_height
+    return (min(b[0] for b in boxes) - h, min(b[1] for b in boxes) - h,
+            view.page.width, max(b[3] for b in boxes) + 3 * h)
+
+
+def _notes(views: list[PageView]) -> tuple[list[GroundedText], list[tuple[int, int, int, int]]]:
+    notes, boxes = [], []
+    for view in views:
+        for line in view.lines:
+            if not _NOTES.match(line.text.strip()):
+                continue
+            block = view.below(line.bbox, max_lines=12, max_gap=1.8)
+            for ln in block:
+                text = re.sub(r"^\d+[.)]\s*", "", ln.text).strip()
+                if len(text) >= 3:
+                    notes.append(grounded_text(view.span(ln), text, 0.8))
+            boxes.append(_union([line.bbox] + [ln.bbox for ln in block]))
+    return notes, boxes
+
+
+def _dimensions(views: list[PageView], exclude) -> list[Dimension]:
+    dims: list[Dimension] = []
+    for view in views:
+        for line in view.lines:
+            if any(_inside(line.bbox, b) for b in exclude):
+                continue
+            for span, parsed in _parse_runs(view, line):
+                dims.append(Dimension(
+                    text=parsed.text, kind=parsed.kind, nominal=parsed.nominal, unit=parsed.unit,
+                    upper_deviation=parsed.upper_deviation, lower_deviation=parsed.lower_deviation,
+                    fit=parsed.fit, count=parsed.count, pitch=parsed.pitch,
+                    tolerance_source=parsed.tolerance_source, page=view.number, bbox=span.bbox,
+                    angle=0.0, confidence=round(span.confidence * 0.9, 4)))
+    return dims
+
+
+def _parse_runs(view: PageView, line):
+    """Longest runs of words in ``line`` that parse as dimensions, left to right."""
+    words = line.words
+    i, out = 0, []
+    while i < len(words):
+        for j in range(min(len(words), i + 4), i, -1):
+            text = " ".join(w.text for w in words[i:j])
+            if not looks_like_dimension(text):
+                continue
+            parsed = parse_dimension(text)
+            if parsed is not None:
+                out.append((Span(view.number, tuple(words[i:j])), parsed))
+                i = j - 1
+                break
+        i += 1
+    return out
+
+
+def _apply_general_tolerance(drawing: Drawing) -> None:
+    """Give linear dimensions without a tolerance the title block's ISO 2768 class, marked 'general'."""
+    gt = drawing.title_block.general_tolerance
+    cls = parse_general_tolerance(gt.text) if gt else None
+    if not cls:
+        return
+    for i, d in enumerate(drawing.dimensions):
+        if d.upper_deviation is None and d.fit is None and d.nominal is not None and d.kind in (
+                "linear", "diameter", "radius"):
+            try:
+                tol = general_tolerance(d.nominal, cls)
+            except ValueError:
+                continue
+            drawing.dimensions[i] = d.model_copy(update={"upper_deviation": tol, "lower_deviation": -tol,
+                                                         "tolerance_source": "general"})
+
+
+def _union(boxes):
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _inside(b, outer) -> bool:
+    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]

@@ -1,0 +1,284 @@
+"""Interim rule-based invoice and receipt extraction (EN/DE/FR/NL), every value grounded in page words.
+
+Labels are found by regular expressions over lines; a value is the typed candidate (date, amount, ID) to the
+right of its label on the same row, else directly below it. Certainty factors scale OCR confidence:
+1.0 same-line label, 0.85 label's row, 0.75 below the label, 0.5 positional fallback. To be replaced by the
+LLM structuring stage; kept as its offline fallback and candidate source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
+from ..types import GroundedCurrency, GroundedNumber, Invoice, LineItem, Party
+from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
+                     grounded_text)
+from .line_items import extract_line_items as _line_items
+
+_I = re.I
+LABELS = {
+    "invoice_number": re.compile(
+        r"(invoice|receipt|bill|inv)\.?\s*(no\.?|number|nr\.?|#|num\.?)|rechnungs?-?\s*(nr\.?|nummer|no\.?)|"
+        r"beleg-?(nr\.?|nummer)|n[°ºo]\.?\s*de\s*facture|facture\s*n[°ºo]|num[ée]ro\s*de\s*facture|"
+        r"factuur\s*(nr\.?|nummer|no\.?)|factuurnummer|document\s*no\.?", _I),
+    "invoice_date": re.compile(
+        r"(invoice|bill|receipt)?\s*date\b|\bdated\b|rechnungsdatum|\bdatum\b|date\s*de\s*(la\s*)?facture|"
+        r"date\s*d'?[ée]mission|factuurdatum|\bdate\b", _I),
+    "due_date": re.compile(
+        r"due\s*(date|on|by)|payment\s*due|payable\s*by|f[äa]llig(keitsdatum|\s*am)?|zahlbar\s*bis|"
+        r"[ée]ch[ée]ance|date\s*limite|vervaldatum|vervaldag|te\s*betalen\s*voor", _I),
+    "purchase_order": re.compile(
+        r"\bp\.?\s?o\.?\s*(no\.?|number|#)?\b|purchase\s*order|order\s*(no\.?|number|#)|bestell(nummer|-?nr\.?)|"
+        r"auftrags?(nummer|-?nr\.?)|bon\s*de\s*commande|commande\s*n[°o]|inkooporder(nummer)?|bestelnummer|"
+        r"ordernummer", _I),
+    "payment_terms": re.compile(
+        r"payment\s*terms|terms\s*of\s*payment|\bterms\b|zahlungsbedingungen|zahlungsziel|"
+        r"conditions\s*de\s*(paiement|r[èe]glement)|betalingsvoorwaarden|betalingstermijn", _I),
+    "subtotal": re.compile(
+        r"sub-?\s*total|net\s*(amount|total)|total\s*(net|excl\.?|before\s*tax|ht)|zwischensumme|"
+        r"netto(betrag|summe)?|gesamt\s*netto|sous-?\s*total|montant\s*ht|\bht\b|subtotaal|"
+        r"totaal\s*excl\.?(\s*btw)?|bedrag\s*excl", _I),
+    "total_tax": re.compile(
+        r"\b(vat|tax|gst|sst|mwst|ust|umsatzsteuer|mehrwertsteuer|tva|btw)\b", _I),
+    "total": re.compile(
+        r"\btotal\b|grand\s*total|amount\s*due|balance\s*due|gesamt(betrag|summe)?|rechnungsbetrag|\bsumme\b|"
+        r"endbetrag|zu\s*zahlen|total\s*ttc|montant\s*total|net\s*[àa]\s*payer|totaal|te\s*betalen|"
+        r"totaalbedrag", _I),
+    "amount_due": re.compile(
+        r"amount\s*due|balance\s*due|zu\s*zahlen|zahlbetrag|net\s*[àa]\s*payer|reste\s*[àa]\s*payer|"
+        r"te\s*betalen", _I),
+    "customer": re.compile(
+        r"bill(ed)?\s*to|invoice\s*to|sold\s*to|customer|client|rechnungs(empf[äa]nger|adresse)|\bkunde\b|"
+        r"factur[ée]\s*[àa]|adress[ée]\s*[àa]|\bklant\b|factuur\s*aan|afnemer", _I),
+}
+_TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
+_DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
+_ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/._]{1,30}$", _I)
+_PARTY_STOP = re.compile(r"(vat|tax|ust|tva|btw|tel|phone|fax|e-?mail|iban|bic|www\.|http|@)", _I)
+
+
+def _label_spans(views: list[PageView], field: str):
+    for view in views:
+        for line, start, end in view.find(LABELS[field]):
+            yield view, line, start, end
+
+
+def _value_after(view: PageView, line, end: int, pick) -> tuple[Span, object, float] | None:
+    """The first value ``pick`` finds after a label: same line, then same row, then below."""
+    rest = view.span(line, end) if end < len(line.words) else None
+    if rest is not None:
+        found = pick(rest)
+        if found:
+            return (*found, 1.0)
+    for other in view.same_row(line, right_of=line.bbox[0] + 1):
+        found = pick(view.span(other))
+        if found:
+            return (*found, 0.85)
+    label_box = view.span(line, 0, end).bbox if end else line.bbox
+    for other in view.below(label_box, max_lines=2):
+        found = pick(view.span(other))
+        if found:
+            return (*found, 0.75)
+    return None
+
+
+def _first_date(span: Span):
+    found = dates_in(span)
+    return found[0] if found else None
+
+
+def _last_amount(span: Span):
+    found = amounts_in(span)
+    return found[-1] if found else None
+
+
+def _id_value(span: Span):
+    for w in span.words:
+        t = w.text.strip(":#.,;")
+        if _ID_TOKEN.match(t) and any(ch.isdigit() for ch in t) and not dates_in(Span(span.page, (w,))):
+            return Span(span.page, (w,)), t
+    return None
+
+
+def _text_value(span: Span):
+    text = span.text.strip(" :")
+    return (span, text) if len(text) >= 2 else None
+
+
+def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
+    inv = Invoice()
+    for field, pick, build in (
+        ("invoice_number", _id_value, grounded_text),
+        ("purchase_order", _id_value, grounded_text),
+        ("due_date", _first_date, grounded_date),
+    ):
+        for view, line, _, end in _label_spans(views, field):
+            found = _value_after(view, line, end, pick)
+            if found:
+                span, value, certainty = found
+                setattr(inv, field, build(span, value, certainty))
+                break
+    inv.payment_terms = _payment_terms(views)
+    inv.invoice_date = _invoice_date(views, inv)
+    _totals(views, inv)
+    inv.currency = _currency(views)
+    inv.vendor, inv.customer = _parties(views, receipt)
+    inv.line_items = _line_items(views)
+    return inv
+
+
+def _payment_terms(views):
+    for view, line, _, end in _label_spans(views, "payment_terms"):
+        found = _value_after(view, line, end, _text_value)
+        if found:
+            return grounded_text(found[0], found[1], found[2])
+    return None
+
+
+def _invoice_date(views, inv):
+    due = inv.due_date.value if inv.due_date else None
+    for view, line, start, end in _label_spans(views, "invoice_date"):
+        if LABELS["due_date"].search(line.text[: len(" ".join(w.text for w in line.words[:end]))]):
+            continue
+        found = _value_after(view, line, end, _first_date)
+        if found and found[1] != due:
+            return grounded_date(*found)
+    for view in views:  # fallback: the first date on the document that is not the due date
+        for line in view.lines:
+            for span, value in dates_in(view.span(line)):
+                if value != due:
+                    return grounded_date(span, value, 0.5)
+    return None
+
+
+def _totals(views, inv) -> None:
+    """Subtotal, tax, total and amount due from labelled rows; later rows win for totals (the grand total
+    closes the document), the tax rows are summed when there are several rates."""
+    labelled: dict[str, list[tuple[Span, float, float]]] = {k: [] for k in ("subtotal", "total_tax", "total",
+                                                                          "amount_due")}
+    for view in views:
+        for row in view.rows():
+            head = row[0]
+            row_text = " ".join(ln.text for ln in row)
+            for field in labelled:
+                m = LABELS[field].search(head.text)
+                if not m:
+                    continue
+                if field == "total_tax" and (_TAX_ID_CONTEXT.search(row_text) or VAT_RE.search(row_text)):
+                    continue
+                if field == "total" and (LABELS["subtotal"].search(head.text) or
+                                         LABELS["total_tax"].search(head.text)):
+                    continue
+                label_x1 = head.words[word_range(head, m.start(), m.end())[1] - 1].bbox[2]
+                amounts = [a for ln in row for a in amounts_in(view.span(ln)) if a[0].bbox[0] >= label_x1]
+                if amounts:
+                    span, value = amounts[-1]
+                    labelled[field].append((span, value, 0.85))
+    if labelled["subtotal"]:
+        inv.subtotal = grounded_number(*labelled["subtotal"][-1])
+    taxes = labelled["total_tax"]
+    if len(taxes) == 1:
+        inv.total_tax = grounded_number(*taxes[0])
+    elif taxes:
+        total = round(sum(v for _, v, _ in taxes), 2)
+        # A derived value keeps no single box: the contract's 'page/bbox null when derived' rule.
+        inv.total_tax = GroundedNumber(value=total, text=" + ".join(s.text for s, _, _ in taxes),
+                                       confidence=round(min(s.confidence for s, _, _ in taxes) * 0.7, 4))
+    if labelled["total"]:
+        inv.total = grounded_number(*max(labelled["total"], key=lambda t: t[1]))
+    if labelled["amount_due"]:
+        inv.amount_due = grounded_number(*labelled["amount_due"][-1])
+
+
+def _currency(views) -> GroundedCurrency | None:
+    counts: Counter[str] = Counter()
+    first: dict[str, Span] = {}
+    for view in views:
+        for line in view.lines:
+            for w in line.words:
+                code = parse_currency(w.text)
+                if code and (len(w.text) <= 4 or w.text[:3].isupper() or any(c in w.text for c in "€$£")):
+                    counts[code] += 1
+                    first.setdefault(code, Span(view.number, (w,)))
+    if not counts:
+        return None
+    code, n = counts.most_common(1)[0]
+    span = first[code]
+    return GroundedCurrency(value=code, text=span.text, confidence=round(span.confidence * min(1.0, 0.6 + 0.1 * n),
+                                                                         4), page=span.page, bbox=span.bbox)
+
+
+def _parties(views, receipt: bool) -> tuple[Party, Party]:
+    vendor, customer = Party(), Party()
+    view = views[0]
+    customer_box = None
+    for v, line, start, end in _label_spans(views[:1], "customer"):
+        below = [ln for ln in view.below(view.span(line, start, end).bbox, max_lines=5)
+                 if not _PARTY_STOP.search(ln.text)]
+        rest = view.span(line, end) if end < len(line.words) else None
+        block = ([rest] if rest and len(rest.text) > 2 else []) + [view.span(ln) for ln in below]
+        if block:
+            customer.name = grounded_text(block[0], block[0].text.strip(" :"), 0.75)
+            if len(block) > 1:
+                customer.address = _address(block[1:4], 0.7)
+            customer_box = _union([s.bbox for s in block] + [line.bbox])
+        break
+    top = [ln for ln in view.lines if ln.bbox[1] < view.page.height * (0.5 if receipt else 0.3)
+           and not _DOC_TITLES.match(ln.text.strip(" :"))
+           and (customer_box is None or not _inside(ln.bbox, customer_box))
+           and not any(LABELS[f].search(ln.text) for f in ("invoice_number", "invoice_date", "customer"))
+           and sum(ch.isalpha() for ch in ln.text) >= 3]
+    if top:
+        # The vendor's name is printed largest near the top (or first, on receipts).
+        name_line = top[0] if receipt else max(top[:8], key=lambda ln: (ln.bbox[3] - ln.bbox[1], -ln.bbox[1]))
+        vendor.name = grounded_text(view.span(name_line), name_line.text.strip(" :"), 0.6)
+        addr = [view.span(ln) for ln in view.below(name_line.bbox, max_lines=3, max_gap=1.5)
+                if not _PARTY_STOP.search(ln.text) and not any(LABELS[f].search(ln.text) for f in LABELS)
+                and (customer_box is None or not _inside(ln.bbox, customer_box))]
+        if addr:
+            vendor.address = _address(addr, 0.55)
+    for v in views:
+        for line in v.lines:
+            for span in _ids(v, line):
+                vat = normalise_vat_id(span.text)
+                target = customer if customer_box and _inside(span.bbox, customer_box, pad=60) else vendor
+                if vat and target.vat_id is None:
+                    target.vat_id = grounded_text(span, vat, 0.8)
+                iban = span.text.replace(" ", "").upper()
+                if iban_valid(iban) and vendor.iban is None:
+                    vendor.iban = grounded_text(span, iban, 0.9)
+    return vendor, customer
+
+
+def _ids(view: PageView, line) -> list[Span]:
+    """Runs of words that may form an IBAN or VAT ID ('DE89 3704 0044 ...', 'DE 123 456 789')."""
+    out = []
+    words = line.words
+    for i, w in enumerate(words):
+        if re.match(r"^[A-Z]{2}[0-9A-Z]*$", w.text.strip(":,.")) and len(w.text) >= 2:
+            for j in range(min(len(words), i + 9), i, -1):
+                span = Span(view.number, tuple(words[i:j]))
+                s = span.text.replace(" ", "").strip(":,.")
+                if iban_valid(s) or normalise_vat_id(s):
+                    out.append(span)
+                    break
+    return out
+
+
+def _address(spans: list[Span], certainty: float):
+    boxes = [s.bbox for s in spans]
+    words = tuple(w for s in spans for w in s.words)
+    joined = Span(spans[0].page, words)
+    g = grounded_text(joined, ", ".join(s.text.strip(" ,") for s in spans), certainty)
+    return g.model_copy(update={"bbox": _union(boxes)})
+
+
+def _union(boxes):
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def _inside(b, outer, pad: int = 0) -> bool:
+    return b[0] >= outer[0] - pad and b[1] >= outer[1] - pad and b[2] <= outer[2] + pad and b[3] <= outer[3] + pad
+

@@ -1,0 +1,57 @@
+"""Validate: business rules over a structured document; each failed rule is a review reason.
+
+Invoices: line items sum to the subtotal, subtotal + tax = total (±0.01, also ±0.01 per line item for
+rounding), due date not before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields
+present. Drawings: a drawing number, tolerances whose upper limit is not below the lower one.
+"""
+
+from __future__ import annotations
+
+from .normalize import ISO_4217, iban_valid, normalise_vat_id
+from .types import Drawing, Invoice
+
+TOLERANCE = 0.01  # currency units: rounding of printed amounts
+
+
+def check_invoice(inv: Invoice, *, receipt: bool = False) -> list[str]:
+    reasons: list[str] = []
+    required = ("total", "invoice_date") if receipt else ("invoice_number", "invoice_date", "total")
+    for name in required:
+        if getattr(inv, name) is None:
+            reasons.append(f"{name.replace('_', ' ')} not found")
+    if not receipt and inv.vendor.name is None:
+        reasons.append("vendor name not found")
+    items = [li.amount.value for li in inv.line_items if li.amount is not None]
+    if inv.subtotal and items and len(items) == len(inv.line_items):
+        total_items = round(sum(items), 2)
+        if abs(total_items - inv.subtotal.value) > TOLERANCE * max(1, len(items)):
+            reasons.append(f"line items sum to {total_items:.2f}, not the subtotal {inv.subtotal.value:.2f}")
+    if inv.subtotal and inv.total_tax and inv.total:
+        expected = round(inv.subtotal.value + inv.total_tax.value, 2)
+        if abs(expected - inv.total.value) > TOLERANCE:
+            reasons.append(f"total {inv.total.value:.2f} does not equal subtotal + tax ({expected:.2f})")
+    for li in inv.line_items:
+        if li.quantity and li.unit_price and li.amount:
+            if abs(li.quantity.value * li.unit_price.value - li.amount.value) > max(TOLERANCE, 0.005 * li.amount.value):
+                desc = li.description.value[:40] if li.description else "?"
+                reasons.append(f"line item '{desc}': quantity x unit price does not equal the amount")
+    if inv.invoice_date and inv.due_date and inv.due_date.value < inv.invoice_date.value:
+        reasons.append("due date is before the invoice date")
+    if inv.currency and inv.currency.value not in ISO_4217:
+        reasons.append(f"currency {inv.currency.value!r} is not a known ISO 4217 code")
+    for who, party in (("vendor", inv.vendor), ("customer", inv.customer)):
+        if party.iban and not iban_valid(party.iban.value):
+            reasons.append(f"{who} IBAN fails the mod-97 check")
+        if party.vat_id and not normalise_vat_id(party.vat_id.value):
+            reasons.append(f"{who} VAT ID {party.vat_id.value!r} has no known format")
+    return reasons
+
+
+def check_drawing(drawing: Drawing) -> list[str]:
+    reasons: list[str] = []
+    if drawing.title_block.drawing_number is None:
+        reasons.append("drawing number not found")
+    for d in drawing.dimensions:
+        if d.upper_deviation is not None and d.lower_deviation is not None and d.upper_deviation < d.lower_deviation:
+            reasons.append(f"dimension {d.text!r}: upper deviation below the lower one")
+    return reasons

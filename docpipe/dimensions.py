@@ -34,7 +34,9 @@ Design choices (the tests pin each one):
   ``+-`` for ±, decimal comma. A letter ``O`` for Ø (``O25 H7``) only when a fit or tolerance follows, so a
   bare ``O25`` stays None. Not accepted: ``0 25``, numbers with a leading zero (``025``: a misread Ø or an ID,
   we do not guess), nominal 0, negative nominals, deviations as large as the nominal (``10-12`` is a range or
-  a sheet number, not 10 with -12).
+  a sheet number, not 10 with -12), whole-number deviations over a tenth of the nominal or standing alone
+  (``13-6``, ``5±3``; ``1200 ±1`` is fine), fits outside grades 4-16 (``8052A3`` is a part number), and
+  minutes without degrees (``30'`` reads as feet on US drawings).
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def _tol_re(val: str) -> re.Pattern[str]:
     return re.compile(
         rf"""\s*(?P<open>\()?\s*(?:
             ±\s*(?P<pm>{val})
-          | (?P<u>[+-]\s*{val}|{_ZERO})\s*/?\s*(?P<l>[+-]\s*{val}|{_ZERO})
+          | (?P<u>[+-]\s*{val}|{_ZERO})(?:\s*/?\s*(?P<l>[+-]\s*{val})|(?:\s*/\s*|\s+)(?P<l0>{_ZERO}))
           | (?P<one>[+-]\s*{val})
         )\s*(?P<close>\))?""",
         re.X,
@@ -131,14 +133,17 @@ def _tol_re(val: str) -> re.Pattern[str]:
 
 _TOL_LIN = _tol_re(NUM)
 _TOL_ANG = _tol_re(_ANG)
-_FIT = re.compile(r"\s*(?P<f1>[A-Za-z]{1,2}\d{1,2})(?:\s*/\s*(?P<f2>[A-Za-z]{1,2}\d{1,2}))?")
+# Grades 4-16 only: IT1-IT3 are gauge grades, and "8052A3" or "6U2" are part numbers, not fits.
+_GRADE = r"(?:1[0-6]|[4-9])(?!\d)"
+_FIT = re.compile(rf"\s*(?P<f1>[A-Za-z]{{1,2}}{_GRADE})(?:\s*/\s*(?P<f2>[A-Za-z]{{1,2}}{_GRADE}))?")
 _LIMITS = re.compile(rf"(?P<a>{NUM})\s*[/-]\s*(?P<b>{NUM})")
 _FRAC = re.compile(r"(?:(?P<w>[1-9]\d*)[\s-])?(?P<n>[1-9]\d*)/(?P<d>[1-9]\d*)")
 _INCH_AFTER = re.compile(r"\s*(?:\"|in\b|inch\b)")
 _VALUE = re.compile(NUM)
 _UNIT_AFTER = re.compile(r"\s*(?P<u>mm\b|\")")
-_THREAD = re.compile(rf"M\s*(?P<d>{NUM})(?:\s*x\s*(?P<p>{NUM}))?(?:(?:\s*-\s*|\s+)(?P<c>{_CLS}(?:\s*/\s*{_CLS})?))?$",
-                     re.I)
+# Capital M only: a lowercase m beside digits is more often a stray "mm" than a thread.
+_THREAD = re.compile(rf"M\s*(?P<d>{NUM})(?:\s*[xX]\s*(?P<p>{NUM}))?(?:(?:\s*-\s*|\s+)(?P<c>{_CLS}(?:\s*/\s*{_CLS})?))?$")
+_MAX_THREAD_MM = 300.0  # ISO 261 ends at M300
 _UNIFIED = re.compile(rf"(?:(?P<w>[1-9]\d*)[\s-])?(?:(?P<n>[1-9]\d*)/(?P<d>[1-9]\d*)|(?P<dec>{NUM}))\"?\s*-\s*"
                       r"(?P<tpi>[1-9]\d{0,2})\s*(?P<s>UNC|UNF|UNEF|UNS|UN)(?:\s*-\s*(?P<c>[1-3][AB]))?$", re.I)
 _CHAMFER = re.compile(rf"(?:(?P<a>{NUM})\s*x\s*(?P<ang>{NUM})\s*°|(?P<ang2>{NUM})\s*°\s*x\s*(?P<a2>{NUM}))$", re.I)
@@ -153,7 +158,7 @@ _SUFFIX = re.compile(
         (?<![A-Za-z])\s*(?P<word>THRU\s+ALL|THRU|THROUGH|MAX|MIN|TYP|REF|BSC|BASIC|EQS|EQ\s*SP)\.?
       | \s*(?:↧|(?<![A-Za-z])DP\.?|(?<![A-Za-z])DEPTH|(?<![A-Za-z])DEEP)\s*(?P<depth>""" + NUM + r""")
       | \s*(?:x\s*)?(?P<depth2>""" + NUM + r""")\s*(?:DP|DEEP)\.?
-      | \s+\(?(?P<count>[1-9]\d{0,2})\s*(?:x|PLCS?\.?|PLACES|HOLES?)\)?
+      | \s+(?:\((?P<count>[1-9]\d{0,2})\s*x\)|(?P<count2>[1-9]\d{0,2})\s*(?:PLCS?\.?|PLACES|HOLES?))
       | (?<![A-Za-z])\s*(?P<unit>mm|in\.?|inch|")
     )$""",
     re.X | re.I,
@@ -167,6 +172,7 @@ _COARSE_PITCH = {1: 0.25, 1.2: 0.25, 1.4: 0.3, 1.6: 0.35, 2: 0.4, 2.5: 0.45, 3: 
                  60: 5.5, 64: 6.0}
 
 _MAX_LEN = 80
+_MAX_CHAMFER_MM = 100.0
 _MAX_NOMINAL = 100_000.0  # mm; larger numbers are IDs, not sizes
 
 
@@ -254,8 +260,8 @@ def _body(s: str) -> dict[str, Any]:
             q.insert(0, _QUALIFIER_WORD.get(word, word))
         elif m.group("depth") or m.group("depth2"):
             f["depth"] = float(m.group("depth") or m.group("depth2"))
-        elif m.group("count"):
-            f["count"] = int(m.group("count"))
+        elif m.group("count") or m.group("count2"):
+            f["count"] = int(m.group("count") or m.group("count2"))
         else:
             f["unit"] = "mm" if m.group("unit").lower() == "mm" else "in"
         s = s[: m.start()].rstrip()
@@ -292,16 +298,18 @@ def _feature(s: str, f: dict[str, Any]) -> dict[str, Any]:
     if m:
         d = float(m.group("d"))
         pitch = float(m.group("p")) if m.group("p") else _COARSE_PITCH.get(d)
-        if pitch is not None and not 0 < pitch < d / 2:
+        if (pitch is not None and not 0 < pitch < d / 2) or d > _MAX_THREAD_MM:
             raise _NoParse  # "M8x20" is a screw length
         cls = m.group("c").replace(" ", "") if m.group("c") else None
+        if f.get("unit") == "in":
+            raise _NoParse  # an ISO metric thread in inches is a misread
         return _finish(f, kind="thread", nominal=d, unit=f.get("unit") or "mm", pitch=pitch, thread_class=cls)
     m = _UNIFIED.match(s)
     if m:
         d = float(m.group("dec")) if m.group("dec") else (int(m.group("w") or 0) + int(m.group("n")) / int(m.group("d")))
         return _finish(f, kind="thread", nominal=d, unit="in", pitch=round(1 / int(m.group("tpi")), 6),
                        thread_class=m.group("c").upper() if m.group("c") else None, extra=m.group("s").upper())
-    if "°" in s or re.search(rf"^{NUM}\s*'", s):
+    if "°" in s:  # minutes alone ("30'") are not accepted: on US drawings that reads as feet
         return _angle(s, f)
 
     kind, pos, ocr_o = "linear", 0, False
@@ -341,15 +349,14 @@ def _feature(s: str, f: dict[str, Any]) -> dict[str, Any]:
         fit = _check_fit(mf.group("f1"), mf.group("f2"))
         if fit:
             out["fit"], pos = fit, mf.end()
-            nominal_mm = out["nominal"] * (25.4 if out.get("unit") == "in" else 1.0)
             try:
-                up, lo = iso286.fit_deviations(nominal_mm, mf.group("f1"))
+                if out.get("unit") == "in":
+                    raise ValueError("ISO 286 is metric; inch fits follow ANSI B4.1")
+                up, lo = iso286.fit_deviations(out["nominal"], mf.group("f1"))
             except ValueError:
                 pass  # an unsupported class keeps its name; deviations stay unknown
             else:
-                scale = 25.4 if out.get("unit") == "in" else 1.0
-                out.update(upper_deviation=round(up / scale, 6), lower_deviation=round(lo / scale, 6),
-                           tolerance_source="fit")
+                out.update(upper_deviation=up, lower_deviation=lo, tolerance_source="fit")
     if "LIMITS" not in q:
         pos = _tolerance(s, pos, out, _TOL_LIN, float)
     if pos != len(s):
@@ -370,6 +377,8 @@ def _check_fit(f1: str, f2: str | None) -> str | None:
     """The fit text if the letters are ISO 286 positions ("H7", "js6", "H7/g6"), else None."""
     def ok(c: str) -> bool:
         letters = c.rstrip("0123456789")
+        if letters in ("a", "b", "A", "B") and not 9 <= int(c[len(letters):]) <= 13:
+            return False  # a/b exist for coarse grades only
         # x/X would read "10x10" as 10 with fit x10: the multiplication sign wins over a position no one uses
         return letters not in ("x", "X") and (letters in iso286.ISO_POSITIONS_HOLE
                                               or letters in iso286.ISO_POSITIONS_SHAFT)
@@ -389,13 +398,22 @@ def _tolerance(s: str, pos: int, out: dict[str, Any], rx: re.Pattern[str], conv)
         if t == 0:
             raise _NoParse
     elif m.group("u"):
-        up, lo = _signed(m.group("u"), conv), _signed(m.group("l"), conv)
+        up, lo = _signed(m.group("u"), conv), _signed(m.group("l") or m.group("l0"), conv)
         if up == lo == 0 or up == lo:
             raise _NoParse
         up, lo = max(up, lo), min(up, lo)  # OCR may read stacked deviations bottom-up
     else:
         v = _signed(m.group("one"), conv)
         up, lo = (v, None) if m.group("one").lstrip().startswith("+") else (None, v)
+    if conv is float and "nominal" in out:
+        tokens = [g for g in (m.group("pm"), m.group("u"), m.group("l"), m.group("l0"), m.group("one")) if g]
+        ints = [abs(_signed(t, float)) for t in tokens if "." not in t and _signed(t, float) != 0]
+        if ints and (m.group("one") or max(ints) > out["nominal"] / 10):
+            raise _NoParse  # "13-6", "5±3": an ID or a range; real whole-number deviations are small ("1200 ±1")
+        if m.group("one") and abs(_signed(m.group("one"), float)) > out["nominal"] / 10:
+            raise _NoParse  # a lone deviation is already unusual; a large one ("9+2.7") is not a tolerance
+    elif m.group("one") and not re.search(r"[°']", m.group("one")):
+        raise _NoParse  # a lone angular deviation needs its unit: "2°-34" is not 2° with -34°
     out.update(upper_deviation=up if up is None else up + 0.0, lower_deviation=lo if lo is None else lo + 0.0,
                tolerance_source="drawing")
     return m.end()
@@ -424,6 +442,12 @@ def _finish(f: dict[str, Any], *, kind: str, nominal: float, extra: str | None =
             raise _NoParse
     if up is not None and lo is not None and up < lo:
         raise _NoParse
+    if kind == "chamfer" and nominal > _MAX_CHAMFER_MM:
+        raise _NoParse  # "C4260" is a code
+    if kw.get("fit") and kind not in ("linear", "diameter"):
+        raise _NoParse  # "R8S7", "C3C6": fits apply to sizes of features, not radii or chamfers
+    if f.get("depth") is not None and (kind not in ("diameter", "thread") or f["depth"] <= 0):
+        raise _NoParse  # a depth belongs to a hole or a thread
     if extra:
         f["qualifiers"].append(extra)
     res = {k: v for k, v in f.items() if k not in ("unit",)}

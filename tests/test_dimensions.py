@@ -49,6 +49,9 @@ CASES = [
     ("25 -0.1", D("linear", 25.0, lo=-0.1)),  # one printed deviation: the other is unknown, not 0
     ("Ø25 +0,021/0", D("diameter", 25.0, up=0.021, lo=0.0)),
     ("40 ±.05", D("linear", 40.0, up=0.05, lo=-0.05)),
+    ('1.000" H7', D("linear", 1.0, unit="in", fit="H7")),  # ISO 286 is metric: no deviations for inch sizes
+    ("1200 ±1", D("linear", 1200.0, up=1.0, lo=-1.0)),
+    ("25 ±1", D("linear", 25.0, up=1.0, lo=-1.0)),
     # ISO 286 fits
     ("Ø25 H7", D("diameter", 25.0, up=0.021, lo=0.0, fit="H7", src="fit")),
     ("⌀25H7", D("diameter", 25.0, up=0.021, lo=0.0, fit="H7", src="fit")),
@@ -164,6 +167,9 @@ NOT_DIMENSIONS = [
     "Rev. B", "A3", "SHEET 1 OF 2", "1/2", "O25", "0 25", "025", "10-12", "10x10", "M8x20", "Ø", "R",
     "25 AB7", "ISO 2768-m", "Material: S235", "PART NO. 4711", "25 ±0", "-5", "0", "Ø0", "(25", "25.0.1",
     "25 ±30", "30°°", "400°", "www.example.com", "Invoice 2025", "R5 mm mm mm x", "4x", "x45°",
+    # part numbers, IDs and ranges that look like fits or deviations
+    "7H0", "6U2", "8052A3", "13-6", "5±3", "4+3", "25-1", "25 H3", "Ø25 b7", "Ø25 H17",
+    'M8"', "166'", "30'", "1°-70", "2 715X", "C4260", "m8", "M400", "R8S7", "C3C6", "47↧4", "9+2.7",
 ]
 
 

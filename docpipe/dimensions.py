@@ -22,7 +22,10 @@ Design choices (the tests pin each one):
   (``Ø6.6 THRU ⌴Ø11 ↧6``) the first feature is the dimension; the counterbore text goes into ``qualifiers``.
 - **Threads**: ``M8`` gets the ISO 261 coarse pitch (1.25) as ``pitch``, as ``H7`` gets its table deviations;
   ``M8x1.25-6g`` keeps ``6g`` in ``thread_class`` (an ISO 965 class, not an ISO 286 fit, so ``fit`` stays None).
-  ``M8x20`` (pitch >= half the diameter: a screw length, not a thread) is rejected.
+  ``M8x20`` (pitch >= half the diameter: a screw length, not a thread), ``m8`` (lower case) and sizes over M300
+  are rejected. ``1/4-20 UNC-2B`` -> unit ``in``, pitch 1/20 in, qualifier ``UNC``.
+- Fits only on linear sizes and diameters (``R8S7`` is rejected); ``↧``/``DP``/``DEEP`` depths only on holes and
+  threads; ISO 286 deviations are not computed for inch sizes (the fit name is kept).
 - **Chamfers**: ``C1``, ``1x45°``, ``0.5 x 45°``: nominal is the leg length (mm), the angle goes to
   ``qualifiers`` (``"45°"``). An ASME count written ``2X 45°`` (integer, capital X, space) is a count of angles.
 - **Counts**: ``4x Ø6.6``, ``4X Ø6.6``, ``4-Ø6.6``, ``Ø6.6 4 HOLES``/``4 PLCS``/``(4x)``. A count directly glued

@@ -28,8 +28,9 @@ Design choices (the tests pin each one):
   threads; ISO 286 deviations are not computed for inch sizes (the fit name is kept).
 - **Chamfers**: ``C1``, ``1x45°``, ``0.5 x 45°``: nominal is the leg length (mm), the angle goes to
   ``qualifiers`` (``"45°"``). An ASME count written ``2X 45°`` (integer, capital X, space) is a count of angles.
-- **Counts**: ``4x Ø6.6``, ``4X Ø6.6``, ``4-Ø6.6``, ``Ø6.6 4 HOLES``/``4 PLCS``/``(4x)``. A count directly glued
-  to a plain number (``10x10``) is not accepted (a size ``10 x 10``, not ten places).
+- **Counts**: ``4x Ø6.6``, ``4X Ø6.6``, ``4-Ø6.6``, ``6 x M6``, ``Ø6.6 4 HOLES``/``4 PLCS``/``(4x)``. Before a
+  plain number only the ASME form ``2X 15`` (capital X, then a space) counts: ``100 x 50`` and ``10x10`` are
+  size pairs from a parts list, not counts, and return None.
 - ``(25)`` and ``25 REF`` -> ``reference=True``; ``25 MAX`` -> upper 0, lower None; ``25 MIN`` -> lower 0, upper
   None (one-sided limits, ``tolerance_source="drawing"``); ``□20`` -> linear + ``SQUARE``; ``SR``/``SØ`` ->
   ``SPHERICAL``.
@@ -230,10 +231,12 @@ def _parse(raw: str) -> ParsedDimension:
         try:
             fields = _body(s)
         except _NoParse:
-            m = re.match(r"([1-9]\d{0,2})\s*(?:x(?P<ws>\s*)|-\s*(?=Ø))", s, re.I)
+            m = re.match(r"([1-9]\d{0,2})\s*(?:x|-(?=\s*Ø))\s*", s, re.I)
             rest = s[m.end():] if m else ""
-            # a count needs a feature symbol after it, or a space: "4xØ6", "4x Ø6", "2x 15", but not "10x10"
-            if not m or not rest or not (m.group("ws") or m.group("ws") is None or rest[0] in "ØRSM□⌴⌵C(O"):
+            # Outside the ASME form a count needs a feature symbol or a chamfer after it ("4xØ6", "6 x M6",
+            # "2x 1x45°"):
+            # "100 x 50" or "10x10" is a size pair from a parts list, not 100 places of 50.
+            if not m or not rest or (rest[0] not in "ØRSM□⌴⌵C(O" and not _CHAMFER.match(rest)):
                 raise
             fields = _body(rest)
             fields["count"] = fields.get("count", 1) * int(m.group(1))

@@ -170,6 +170,7 @@ NOT_DIMENSIONS = [
     # part numbers, IDs and ranges that look like fits or deviations
     "7H0", "6U2", "8052A3", "13-6", "5±3", "4+3", "25-1", "25 H3", "Ø25 b7", "Ø25 H17",
     'M8"', "166'", "30'", "1°-70", "2 715X", "C4260", "m8", "M400", "R8S7", "C3C6", "47↧4", "9+2.7",
+    "10 x 10", "100 x 50", "2x 15",  # size pairs; only the ASME "2X 15" counts before a plain number
 ]
 
 

@@ -15,7 +15,7 @@ _INVOICE = re.compile(
     r"\b(invoice|tax invoice|rechnung|rechnungsnummer|facture|factuur|faktura|bill to|invoice to|amount due|"
     r"balance due|due date|fällig|échéance|vervaldatum|iban|bic|vat|mwst|ust-?id|tva|btw|subtotal|"
     r"zwischensumme|sous-total|subtotaal|net amount|nettobetrag|total ht|ttc|payment terms|"
-    r"zahlungsbedingungen|betalingsvoorwaarden)\b", re.I)
+    r"zahlungsbedingungen|betalingsvoorwaarden|total|totaal|gesamtbetrag)\b", re.I)
 _RECEIPT = re.compile(
     r"\b(receipt|cash|change|tender|thank you|thanks|visa|mastercard|card|cashier|till|quittung|kassenbon|"
     r"bon|ticket|reçu|kassabon|bedankt|merci|danke|gst|sst|rounding|qty)\b", re.I)
@@ -43,7 +43,9 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
     scores: dict[DocType, float] = {
         "invoice": 2.0 * inv,
         "receipt": 1.5 * rec + (6.0 if narrow else 0.0) + (0.5 * inv if narrow else 0.0),
-        "drawing": 2.0 * drw + 0.5 * min(dims, 30) + (3.0 if landscape else 0.0)
+        # Numbers alone do not make a drawing (invoices are full of them): the sheet format and dimension
+        # counts only add to drawing vocabulary or to many dimension-like strings.
+        "drawing": 2.0 * drw + ((0.5 * min(dims, 30) + (3.0 if landscape else 0.0)) if drw or dims >= 8 else 0.0)
         - (4.0 if ink_words_per_mpx > 60 and not landscape else 0.0),
         "other": 4.0,
     }

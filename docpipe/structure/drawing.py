@@ -17,7 +17,7 @@ from .layout import PageView, Span, grounded_date, grounded_text
 
 _I = re.I
 TITLE_LABELS = {
-    "drawing_number": r"drawing\s*(no\.?|number|nr\.?|#)|dwg\.?\s*(no\.?|#)?|part\s*(no\.?|number)|"
+    "drawing_number": r"drawing\s*(no\.?|number|nr\.?|#)|dwg\.?\s*(no\.?|nr\.?|#)|part\s*(no\.?|number)|"
                       r"zeichnungs?-?\s*(nr\.?|nummer)|sachnummer|teilenummer|n[°o]\s*de\s*plan|"
                       r"tekening\s*(nr\.?|nummer)|doc(ument)?\s*no\.?",
     "title": r"\btitle\b|benennung|bezeichnung|\btitel\b|d[ée]signation|\btitre\b|omschrijving",

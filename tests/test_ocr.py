@@ -1,0 +1,36 @@
+"""OCR: words, confidences and line grouping on rendered text."""
+
+from docpipe.ocr import OcrEngine, group_lines, read_quality
+from docpipe.options import OcrOptions
+from docpipe.types import Word
+
+from .conftest import render_lines
+
+
+def W(text, x0, y0, x1, y1, c=0.9):
+    return Word(text=text, bbox=(x0, y0, x1, y1), confidence=c)
+
+
+def test_reads_words_with_boxes():
+    img = render_lines([(100, 100, "Invoice No: INV-2025-0042"), (100, 300, "Total EUR 1,234.56"),
+                        (1500, 300, "2")], size=(2000, 500))
+    words = OcrEngine(OcrOptions()).read_words(img, dpi=300)
+    texts = [w.text for w in words]
+    assert "INV-2025-0042" in texts and "1,234.56" in texts
+    assert "2" in texts, "single-character cells (quantities) must not be dropped"
+    total = next(w for w in words if w.text == "1,234.56")
+    assert 100 < total.bbox[0] < 1000 and 290 < total.bbox[1] < 320 and 0.5 < total.confidence <= 1
+
+
+def test_group_lines_reading_order_and_column_gaps():
+    words = [W("Total", 1500, 500, 1600, 530), W("Qty", 100, 100, 170, 130), W("Description", 180, 102, 400, 130),
+             W("99.00", 1620, 502, 1720, 530), W("Item", 100, 500, 180, 530)]
+    lines = group_lines(words)
+    assert [ln.text for ln in lines] == ["Qty Description", "Item", "Total 99.00"]
+    assert lines[0].bbox == (100, 100, 400, 130)
+
+
+def test_read_quality_separates_text_from_fragments():
+    good = [W("invoice", 0, 0, 10, 10, 0.95), W("total", 0, 0, 10, 10, 0.9)]
+    bad = [W("~", 0, 0, 10, 10, 0.3), W("ii", 0, 0, 10, 10, 0.2), W("invoice", 0, 0, 10, 10, 0.8)]
+    assert read_quality(good) == 1.0 and read_quality(bad) < 0.45 and read_quality([]) == 0.0

@@ -1,0 +1,62 @@
+"""The batch: bad inputs get failed records while the rest succeed; resume; exit codes; the CLI."""
+
+import json
+
+from typer.testing import CliRunner
+
+from docpipe.cli import app
+from docpipe.options import PipelineOptions
+from docpipe.pipeline import Pipeline, run_batch
+
+from .conftest import render_lines
+
+OPTS = PipelineOptions(workers=2)
+
+
+def _folder(tmp_path):
+    src = tmp_path / "in"
+    (src / "sub dir").mkdir(parents=True)
+    render_lines([(100, 100, "INVOICE"), (100, 200, "Invoice No: A-1001"), (100, 260, "Date: 2025-03-14"),
+                  (100, 400, "Total EUR 99.00")], size=(1700, 1200)).save(src / "sub dir" / "inv 1.png")
+    (src / "broken.pdf").write_bytes(b"%PDF-1.4\n garbage that is no PDF")
+    (src / "empty.jpg").write_bytes(b"")
+    (src / "notes.docx").write_bytes(b"PK\x03\x04 a zip")
+    return src
+
+
+def test_batch_bad_inputs_fail_clearly_and_others_succeed(tmp_path):
+    src, out = _folder(tmp_path), tmp_path / "out"
+    summary = run_batch(src, out, OPTS)
+    assert (summary.total, summary.ok, summary.failed) == (4, 1, 3) and summary.exit_code == 1
+    ok = json.loads((out / "sub dir__inv 1.png.json").read_text())
+    assert ok["status"] == "ok" and ok["doc_type"] == "invoice"
+    assert ok["invoice"]["invoice_number"]["value"] == "A-1001" and ok["invoice"]["total"]["value"] == 99.0
+    assert ok["pages"][0]["text_source"] == "ocr" and ok["timings_s"]["ocr"] > 0
+    msgs = {p: json.loads((out / f"{p}.json").read_text())["errors"][0]["message"]
+            for p in ("broken.pdf", "empty.jpg", "notes.docx")}
+    assert "corrupt" in msgs["broken.pdf"] and "empty" in msgs["empty.jpg"] and "unsupported" in msgs["notes.docx"]
+    manifest = [json.loads(x) for x in (out / "_manifest.jsonl").read_text().splitlines()]
+    assert sorted(m["path"] for m in manifest) == ["broken.pdf", "empty.jpg", "notes.docx", "sub dir/inv 1.png"]
+
+    again = run_batch(src, out, OPTS)  # nothing changed: nothing is redone
+    assert again.skipped == 4 and again.ok == again.failed == 0
+    assert len((out / "_manifest.jsonl").read_text().splitlines()) == 4
+
+
+def test_pipeline_process_in_process(tmp_path):
+    src = _folder(tmp_path)
+    r = Pipeline(PipelineOptions(workers=1)).process(src / "empty.jpg", src)
+    assert r.status == "failed" and r.errors[0].kind == "InputError" and r.source.path == "empty.jpg"
+
+
+def test_cli_run_and_exit_codes(tmp_path):
+    src = _folder(tmp_path)
+    (src / "broken.pdf").unlink(), (src / "empty.jpg").unlink(), (src / "notes.docx").unlink()
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "o" / "sub dir__inv 1.png.json").exists()
+    assert runner.invoke(app, ["run", str(tmp_path / "missing"), "--out", str(tmp_path / "o2")]).exit_code == 2
+    assert runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "o3"), "--dpi", "5"]).exit_code == 2
+    help_text = runner.invoke(app, ["run", "--help"]).output
+    assert "--force-ocr" in help_text and "--workers" in help_text and "--lang" in help_text

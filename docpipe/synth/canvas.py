@@ -103,6 +103,7 @@ class Canvas:
               fill: int = 0) -> Box:
         """Draw a group of strings ``(dx, dy_baseline, text, font)`` as one block whose ink box is centred on
         ``(x, y)``, upright (angle 0) or rotated 90° counter-clockwise (reads bottom to top). Returns the box."""
+        items = [(int(round(dx)), int(round(dy)), s, f) for dx, dy, s, f in items]
         boxes = [(b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy)
                  for dx, dy, s, f in items for b in [self.measure(s, f)]]
         ux0, uy0, ux1, uy1 = union(boxes)

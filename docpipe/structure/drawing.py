@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from ..dimensions import looks_like_dimension, parse_dimension
-from ..iso2768 import general_tolerance, parse_general_tolerance
+from ..dimensions import looks_like_dimension, parse_dimension, with_general_tolerance
+from ..iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
-from .layout import PageView, Span, grounded_date, grounded_text
+from .layout import PageView, Span, grounded_date, grounded_text, word_range
 
 _I = re.I
 TITLE_LABELS = {
@@ -40,8 +40,10 @@ def extract_drawing(views: list[PageView]) -> Drawing:
     drawing = Drawing(title_block=_title_block(views))
     drawing.notes, note_boxes = _notes(views)
     tb_box = _title_block_box(views)
-    drawing.dimensions = _dimensions(views, exclude=note_boxes + ([tb_box] if tb_box else []))
-    _apply_general_tolerance(drawing)
+    gt = drawing.title_block.general_tolerance
+    tol_class = parse_general_tolerance(gt.text) if gt else None
+    drawing.dimensions = _dimensions(views, exclude=note_boxes + ([tb_box] if tb_box else []),
+                                     tol_class=tol_class)
     return drawing
 
 
@@ -77,8 +79,6 @@ def _below_text(view: PageView, line) -> str:
 
 def _cell_value(view: PageView, line, match) -> tuple[Span, float] | None:
     """The value of a labelled cell: the rest of the label's line, else the next line under it."""
-    from .layout import word_range
-
     _, end = word_range(line, match.start(), match.end())
     rest = [w for w in line.words[end:] if w.text.strip(":")]
     if rest and not _ANY_LABEL.match(" ".join(w.text for w in rest)):
@@ -120,19 +120,19 @@ def _notes(views: list[PageView]) -> tuple[list[GroundedText], list[tuple[int, i
     return notes, boxes
 
 
-def _dimensions(views: list[PageView], exclude) -> list[Dimension]:
+def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[Dimension]:
+    """Dimensions outside the excluded boxes; untoleranced ones get the general tolerance class (ISO 2768),
+    marked ``tolerance_source: "general"``."""
     dims: list[Dimension] = []
     for view in views:
         for line in view.lines:
             if any(_inside(line.bbox, b) for b in exclude):
                 continue
             for span, parsed in _parse_runs(view, line):
-                dims.append(Dimension(
-                    text=parsed.text, kind=parsed.kind, nominal=parsed.nominal, unit=parsed.unit,
-                    upper_deviation=parsed.upper_deviation, lower_deviation=parsed.lower_deviation,
-                    fit=parsed.fit, count=parsed.count, pitch=parsed.pitch,
-                    tolerance_source=parsed.tolerance_source, page=view.number, bbox=span.bbox,
-                    angle=0.0, confidence=round(span.confidence * 0.9, 4)))
+                if tol_class:
+                    parsed = with_general_tolerance(parsed, tol_class)
+                dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox,
+                                                confidence=round(span.confidence * 0.9, 4)))
     return dims
 
 
@@ -152,23 +152,6 @@ def _parse_runs(view: PageView, line):
                 break
         i += 1
     return out
-
-
-def _apply_general_tolerance(drawing: Drawing) -> None:
-    """Give linear dimensions without a tolerance the title block's ISO 2768 class, marked 'general'."""
-    gt = drawing.title_block.general_tolerance
-    cls = parse_general_tolerance(gt.text) if gt else None
-    if not cls:
-        return
-    for i, d in enumerate(drawing.dimensions):
-        if d.upper_deviation is None and d.fit is None and d.nominal is not None and d.kind in (
-                "linear", "diameter", "radius"):
-            try:
-                tol = general_tolerance(d.nominal, cls)
-            except ValueError:
-                continue
-            drawing.dimensions[i] = d.model_copy(update={"upper_deviation": tol, "lower_deviation": -tol,
-                                                         "tolerance_source": "general"})
 
 
 def _union(boxes):

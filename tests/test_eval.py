@@ -228,6 +228,11 @@ def test_score_page_word_and_page_level():
     assert s.page_cer == pytest.approx(cer("Hello world Bye", "Hello wor1d noise"))
     assert s.bag_recall == pytest.approx(1 / 3)
 
+    # FUNSD splits "466-5087" in two words where Tesseract reads one: grouped, it is an exact match
+    gt2 = [("466-", (10, 100, 40, 120)), ("5087", (42, 100, 80, 120))]
+    s2 = score_page("y", gt2, [Word(text="466-5087", bbox=(10, 100, 80, 120), confidence=0.9)], dpi=100, seconds=0)
+    assert (s2.word_exact, s2.word_edits, s2.word_cer) == (2, 0, 0.0)
+
 
 def test_synthetic_ocr_skips_or_runs_empty():
     rep = evaluate_ocr_synthetic(0, 0)

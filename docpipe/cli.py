@@ -46,6 +46,8 @@ def run(
     max_pages: Annotated[int, typer.Option(help="Fail documents with more pages than this.")] = 500,
     max_pixels: Annotated[int, typer.Option(help="Fail pages larger than this many pixels.")] = 200_000_000,
     osd: Annotated[str, typer.Option(help="Quarter-turn detection: auto (when a page reads poorly), always, never.")] = "auto",
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Glob of input paths not to process (repeatable); also read from INPUT/.docpipeignore.")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume",
                                          help="Skip documents already in the output manifest (same sha256).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or per-document lines.")] = False,
@@ -79,14 +81,14 @@ def run(
 
     try:
         with progress:
-            summary = run_batch(input, out, options, resume=resume,
+            summary = run_batch(input, out, options, resume=resume, exclude=tuple(exclude or ()),
                                 on_total=lambda n: progress.update(task, total=n), on_document=on_document)
     except DocpipeError as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
     ppm = summary.pages / summary.seconds * 60 if summary.seconds else 0.0
     err.print(f"{summary.total} documents: {summary.ok} ok, {summary.partial} partial, {summary.failed} failed, "
-              f"{summary.skipped} skipped, {summary.needs_review} need review; {summary.pages} pages in "
+              f"{summary.skipped} already done, {summary.excluded} excluded, {summary.needs_review} need review; {summary.pages} pages in "
               f"{summary.seconds:.1f} s ({ppm:.1f} pages/min). Output: {out}")
     raise typer.Exit(summary.exit_code)
 

@@ -8,6 +8,7 @@ read with pdfplumber and its word boxes converted from PDF points to page pixels
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import warnings
 from dataclasses import dataclass, field
@@ -44,24 +45,43 @@ def sniff(head: bytes) -> str:
     return MEDIA_UNKNOWN
 
 
-def find_inputs(root: Path) -> list[Path]:
-    """Every regular file under ``root`` (recursively, sorted, hidden files and folders skipped).
+IGNORE_FILE = ".docpipeignore"
+
+
+def find_inputs(root: Path, exclude: tuple[str, ...] = ()) -> tuple[list[Path], list[Path]]:
+    """Every regular file under ``root`` (recursively, sorted), and the files excluded on purpose.
 
     Unsupported files are returned too, so that each gets a ``failed`` record rather than being skipped.
-    ``root`` may also be a single file.
+    Hidden files and folders are not inputs. Files matching an ``exclude`` glob or a line of
+    ``root/.docpipeignore`` (globs on the '/'-separated relative path; a pattern ending in '/' excludes a
+    folder) are returned as excluded, so the caller can report them. ``root`` may also be a single file.
     """
     if root.is_file():
-        return [root]
+        return [root], []
     if not root.is_dir():
         raise InputError(f"input folder {str(root)!r} does not exist; pass a folder of documents or a file")
-    found = []
+    patterns = list(exclude)
+    ignore = root / IGNORE_FILE
+    if ignore.is_file():
+        patterns += [ln.strip() for ln in ignore.read_text(encoding="utf-8").splitlines()
+                     if ln.strip() and not ln.lstrip().startswith("#")]
+    found, excluded = [], []
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root)
-        if any(part.startswith(".") for part in rel.parts) or p.name in _IGNORED_NAMES:
+        if any(part.startswith(".") for part in rel.parts) or p.name in _IGNORED_NAMES or not p.is_file():
             continue
-        if p.is_file():
-            found.append(p)
-    return found
+        (excluded if _excluded(rel.as_posix(), patterns) else found).append(p)
+    return found, excluded
+
+
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    for pat in patterns:
+        if pat.endswith("/"):
+            if rel.startswith(pat) or fnmatch.fnmatch(rel.split("/", 1)[0] + "/", pat):
+                return True
+        elif fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(rel.rsplit("/", 1)[-1], pat):
+            return True
+    return False
 
 
 def relative_name(path: Path, root: Path) -> str:

@@ -172,6 +172,7 @@ class BatchSummary:
     partial: int = 0
     failed: int = 0
     skipped: int = 0
+    excluded: int = 0
     needs_review: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -193,16 +194,18 @@ class _Doc:
 
 
 def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None = None, *,
-              resume: bool = True, on_total: Callable[[int], None] | None = None,
+              resume: bool = True, exclude: tuple[str, ...] = (), on_total: Callable[[int], None] | None = None,
               on_document: ProgressCallback | None = None) -> BatchSummary:
     """Process every file under ``input_path`` into ``out_dir``. Documents already in the manifest with the
-    same sha256 are skipped when ``resume`` is true. ``on_document(result_or_None_if_skipped, rel_path, s)``
+    same sha256 are skipped when ``resume`` is true; files matching ``exclude`` globs or the input folder's
+    ``.docpipeignore`` are not processed and are counted in ``summary.excluded``. ``on_document(result_or_None_if_skipped, rel_path, s)``
     is called as each document finishes."""
     options = options or PipelineOptions()
     t_start = time.perf_counter()
     summary = BatchSummary()
-    files = find_inputs(input_path)
+    files, excluded = find_inputs(input_path, exclude)
     summary.total = len(files)
+    summary.excluded = len(excluded)
     if on_total:
         on_total(len(files))
     with OutputFolder(out_dir) as out:

@@ -40,7 +40,19 @@ def test_find_inputs_recursive_skips_hidden(tmp_path):
     (tmp_path / ".hidden").write_text("h")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "z").write_text("z")
-    assert [p.relative_to(tmp_path).as_posix() for p in find_inputs(tmp_path)] == ["a/b/x.png", "y.txt"]
+    found, excluded = find_inputs(tmp_path)
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/b/x.png", "y.txt"] and excluded == []
+
+
+def test_exclusions_from_option_and_ignore_file(tmp_path):
+    for rel in ("expected/a.json", "docs/README.md", "scan.pdf", "sub/keep.png", "sub/skip.tmp"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"x")
+    (tmp_path / ".docpipeignore").write_text("# comment\nexpected/\nREADME.md\n")
+    found, excluded = find_inputs(tmp_path, exclude=("*.tmp",))
+    rel = lambda ps: [p.relative_to(tmp_path).as_posix() for p in ps]  # noqa: E731
+    assert rel(found) == ["scan.pdf", "sub/keep.png"]
+    assert rel(excluded) == ["docs/README.md", "expected/a.json", "sub/skip.tmp"]
 
 
 def test_type_comes_from_content_not_name(tmp_path):

@@ -50,6 +50,7 @@ class InvoiceContent:
     total: Decimal
     show_amount_due: bool
     currency_style: str  # "symbol_before" | "code_after" | "code_before"
+    rates: tuple[str, ...] = ()
     L: dict[str, str] = field(default_factory=dict)
 
     def num(self, x: Decimal) -> str:
@@ -130,7 +131,7 @@ def make_invoice(rng: np.random.Generator, language: str | None = None, n_items:
         date=date, due=due, items=items, taxes=taxes, subtotal=subtotal, total_tax=total_tax,
         total=subtotal + total_tax, show_amount_due=rng.random() < 0.3,
         currency_style=fake.pick(rng, ["symbol_before", "code_after", "code_before"]),
-        L=lang.LABELS[language],
+        L=lang.LABELS[language], rates=tuple(rates),
     )
 
 

@@ -47,9 +47,14 @@ def render_receipt(rng: np.random.Generator, language: str | None = None) -> tup
     y = int(rng.uniform(120, 200))
     # header: shop name, address
     name = c.vendor.name.upper() if rng.random() < 0.6 else c.vendor.name
+    fname = fbig
+    while fname.length(name) > mr - ml and fname.size > f.size * 0.8:
+        fname = Font(fname.path, fname.size - 2)
+    if fname.length(name) > mr - ml:
+        name = c.vendor.name.split()[0].upper()
     with cv.region("header"):
-        box = cv.text(W / 2, y, name, fbig, align="c", fill=ink)
-        T.text("vendor.name", c.vendor.name, name, 1, box)
+        box = cv.text(W / 2, y, name, fname, align="c", fill=ink)
+        T.text("vendor.name", name if name != c.vendor.name.upper() else c.vendor.name, name, 1, box)
     y += int(lh * 1.5)
     with cv.region("parties"):
         b, y = _lines(cv, W / 2, y, c.vendor.address_lines, f, "c", ink, lh)
@@ -83,7 +88,7 @@ def render_receipt(rng: np.random.Generator, language: str | None = None) -> tup
     cv.text(ml, y, "-" * int((mr - ml) / f.length("-")), f, fill=ink, record=False)
     y += lh
     # items (net prices; tax added below, so that subtotal + tax = total)
-    rate = c.taxes[0][0] if c.taxes else fake.pick(rng, ["19", "20", "21", "7"])
+    rate = c.rates[0]
     n = int(rng.integers(1, 12))
     items = []
     with cv.region("line_items", pad=8):

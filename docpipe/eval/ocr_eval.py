@@ -58,6 +58,7 @@ class PageScore:
     bag_precision: float
     seconds: float
     error: str | None = None
+    rotation: float = 0.0  # what the reader turned/deskewed, degrees clockwise (boxes then refer to that image)
 
     @property
     def word_cer(self) -> float:
@@ -113,11 +114,11 @@ class OcrReport:
         out += [f"  note: {n}" for n in self.notes]
         if per_page:
             rows = [[p.doc_id, p.dpi, p.n_gt_words, p.n_pred_words, fmt(p.word_cer), fmt(p.word_acc),
-                     fmt(p.page_cer), fmt(p.page_wer), fmt(p.bag_recall), f"{p.seconds:.2f}"]
-                    if p.error is None else [p.doc_id, "-", "-", "-", "-", "-", "-", "-", "-", p.error[:40]]
+                     fmt(p.page_cer), fmt(p.page_wer), fmt(p.bag_recall), f"{p.rotation:g}", f"{p.seconds:.2f}"]
+                    if p.error is None else [p.doc_id, "-", "-", "-", "-", "-", "-", "-", "-", "-", p.error[:40]]
                     for p in self.pages]
             out.append(format_table(["page", "dpi", "gt", "pred", "word CER", "word acc", "page CER", "page WER",
-                                     "bag rec", "s"], rows))
+                                     "bag rec", "rot", "s"], rows))
         if s["pages"]:
             out += ["", f"word level: CER {fmt(s['word_cer_micro'])} (micro; per-page mean {fmt(s['word_cer_mean'])}),"
                         f" exact words {fmt(s['word_acc'])}, words with no prediction {fmt(s['word_unmatched'])}",
@@ -141,7 +142,8 @@ def reading_order_text(words: list[Word]) -> str:
     return "\n".join(ln.text for ln in group_lines(words))
 
 
-def score_page(doc_id: str, gt: list[tuple[str, tuple]], pred: list[Word], *, dpi: int, seconds: float) -> PageScore:
+def score_page(doc_id: str, gt: list[tuple[str, tuple]], pred: list[Word], *, dpi: int, seconds: float,
+               rotation: float = 0.0) -> PageScore:
     """Score predicted words against ground-truth ``(text, box)`` pairs (same pixel grid)."""
     gt = [(normalise_text(t), _int_box(b)) for t, b in gt if normalise_text(t)]
     n = len(gt)
@@ -181,7 +183,7 @@ def score_page(doc_id: str, gt: list[tuple[str, tuple]], pred: list[Word], *, dp
         doc_id=doc_id, dpi=dpi, n_gt_words=len(gt), n_pred_words=len(pred), word_edits=edits, word_ref_chars=chars,
         word_exact=exact, word_unmatched=unmatched, page_cer=cer(ref_text, hyp_text), page_wer=wer(ref_text, hyp_text),
         bag_recall=common / max(1, sum(rc.values())), bag_precision=common / max(1, sum(hc.values())),
-        seconds=seconds,
+        seconds=seconds, rotation=rotation,
     )
 
 
@@ -227,7 +229,7 @@ def _funsd_one(task: tuple[str, str, list[tuple[str, tuple]]]) -> PageScore:
     except Exception as e:  # one bad page must not end the evaluation
         return PageScore(doc_id, dpi, len(gt), 0, 0, 0, 0, 0, 1.0, 1.0, 0.0, 0.0, time.perf_counter() - t0,
                          error=f"{type(e).__name__}: {e}")
-    return score_page(doc_id, gt, text.words, dpi=dpi, seconds=time.perf_counter() - t0)
+    return score_page(doc_id, gt, text.words, dpi=dpi, seconds=time.perf_counter() - t0, rotation=text.page.rotation)
 
 
 def _run(tasks: list, fn, reader, workers: int) -> list[PageScore]:
@@ -287,7 +289,8 @@ def _synth_one(task: tuple[int, int, str]) -> PageScore:
     except Exception as e:
         return PageScore(f"{kind}-{i}", int(page.dpi), len(gt), 0, 0, 0, 0, 0, 1.0, 1.0, 0.0, 0.0,
                          time.perf_counter() - t0, error=f"{type(e).__name__}: {e}")
-    return score_page(f"{kind}-{i}", gt, text.words, dpi=int(page.dpi), seconds=time.perf_counter() - t0)
+    return score_page(f"{kind}-{i}", gt, text.words, dpi=int(page.dpi), seconds=time.perf_counter() - t0,
+                      rotation=text.page.rotation)
 
 
 def evaluate_ocr_synthetic(n: int = 10, seed: int = 0, reader=None, *, kinds: tuple[str, ...] | None = None,

@@ -1,0 +1,66 @@
+"""The parameters of the ``digitize-folder`` flow: one pydantic model, shown as a form in the Prefect UI."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+import docpipe
+from docpipe.options import PipelineOptions
+
+PROCESSED = "processed"
+
+
+class DigitizeParams(BaseModel):
+    """What to read, where to write, how to process, and where to deliver."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: str = Field(description="folder of documents (PDF, PNG, JPEG, TIFF), read recursively")
+    out: str = Field(description="output folder: one JSON per document and _manifest.jsonl")
+    pipeline: PipelineOptions = Field(default_factory=lambda: PipelineOptions(workers=1),
+                                      description="stage options (the 'workers' field is not used by the flow)")
+    exclude: list[str] = Field(default_factory=list, description="globs on relative paths to leave out")
+    move_processed: bool = Field(False, description="move each input with a record to processed_dir")
+    processed_dir: str | None = Field(None, description="where processed inputs go; default <input>/processed")
+    overlays: Literal["none", "review", "all"] = Field(
+        "review", description="write page overlays (out/overlays/*.png) for documents needing review, or all")
+    overlay_artifacts: int = Field(10, ge=0, description="at most this many overlay image artifacts per run")
+    structure_slots: int = Field(1, ge=1, description="runs of the structuring stage at once (all workers); "
+                                 "sets the 'docpipe-structure' concurrency limit if it does not exist yet")
+    sink: str | None = Field(None, description="sqlite:///path.db or postgresql+psycopg://user:pw@host/db")
+    webhook: str | None = Field(None, description="URL to POST each finished document to")
+
+    def processed_path(self) -> Path:
+        return Path(self.processed_dir) if self.processed_dir else Path(self.input) / PROCESSED
+
+    def options_json(self) -> str:
+        """The pipeline options that change results (``workers`` does not), as canonical JSON."""
+        return self.pipeline.model_dump_json(exclude={"workers"})
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """``docpipe.__version__`` plus a hash of the library's source files: a code change invalidates caches."""
+    root = Path(docpipe.__file__).parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return f"{docpipe.__version__}+{h.hexdigest()[:16]}"
+
+
+def cache_key(sha256: str | None, rel: str, options_json: str, overlays: str) -> str | None:
+    """The Prefect cache key of one document: same file content, name, options and code -> same result.
+
+    The relative path is part of the key because the output file name is derived from it. ``None`` (no
+    caching) for a file that could not be hashed.
+    """
+    if not sha256:
+        return None
+    h = hashlib.sha256("\0".join((sha256, rel, options_json, overlays, code_version())).encode())
+    return f"docpipe-{h.hexdigest()}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .dimensions import looks_like_dimension
+from .dimensions import looks_like_dimension, parse_dimension
 from .types import DocType, Page
 
 _INVOICE = re.compile(
@@ -35,9 +35,10 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
     inv = len(_INVOICE.findall(text))
     rec = len(_RECEIPT.findall(text))
     drw = len(_DRAWING.findall(text))
-    dims = sum(1 for w in words if looks_like_dimension(w.text))
+    dims = sum(1 for w in words if _specific_dimension(w.text))
     ink_words_per_mpx = len(words) / max(1.0, first.width * first.height / 1e6)
-    narrow = first.width / first.height < 0.5
+    # Till rolls are 58-80 mm wide; a phone photo of one is at least taller than wide and narrow in pixels.
+    narrow = first.width / first.dpi < 4.0 or first.width / first.height < 0.5
     landscape = first.width > first.height * 1.15
 
     scores: dict[DocType, float] = {
@@ -45,7 +46,7 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
         "receipt": 1.5 * rec + (6.0 if narrow else 0.0) + (0.5 * inv if narrow else 0.0),
         # Numbers alone do not make a drawing (invoices are full of them): the sheet format and dimension
         # counts only add to drawing vocabulary or to many dimension-like strings.
-        "drawing": 2.0 * drw + ((0.5 * min(dims, 30) + (3.0 if landscape else 0.0)) if drw or dims >= 8 else 0.0)
+        "drawing": 2.0 * drw + ((0.7 * min(dims, 30) + (3.0 if landscape else 0.0)) if drw or dims >= 4 else 0.0)
         - (4.0 if ink_words_per_mpx > 60 and not landscape else 0.0),
         "other": 4.0,
     }
@@ -53,3 +54,13 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
     ordered = sorted(scores.values(), reverse=True)
     margin = (ordered[0] - ordered[1]) / max(ordered[0], 1e-9)
     return best, round(min(1.0, 0.5 + margin / 2), 3)
+
+
+def _specific_dimension(text: str) -> bool:
+    """A dimension no invoice or letter prints: a diameter, radius, fit, thread, chamfer or a toleranced size
+    (plain numbers are everywhere)."""
+    if not looks_like_dimension(text):
+        return False
+    p = parse_dimension(text)
+    return p is not None and (p.kind not in ("linear", "other") or p.fit is not None
+                              or p.upper_deviation is not None or p.lower_deviation is not None)

@@ -38,10 +38,20 @@ class OrientOptions(_Options):
 class OcrOptions(_Options):
     lang: str = Field("eng", description="Tesseract languages joined by '+', e.g. 'eng+deu+fra+nld'")
     psm: int = Field(
+        4,
+        ge=0,
+        le=13,
+        description="Tesseract page segmentation mode for document pages; 4 read synthetic invoices and "
+        "receipts best (benchmarks/ocr_psm.py)",
+    )
+    drawing_psm: int = Field(
         11,
         ge=0,
         le=13,
-        description="Tesseract page segmentation mode (see benchmarks/ocr_psm.py for the measurement)",
+        description="mode for pages that look like drawings (sparse text): 11 read synthetic drawings best",
+    )
+    vertical_text: bool = Field(
+        True, description="on drawing pages, also read text turned 90 degrees (vertical dimensions)"
     )
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
 

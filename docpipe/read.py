@@ -1,8 +1,10 @@
 """Read: from a rasterized page to upright words and lines (orient + OCR, or the PDF text layer).
 
-The PDF text layer is used where a page has one (``text_source: "pdf_text"``); otherwise the page is deskewed,
-OCRed, and, when the first pass reads poorly, checked with Tesseract OSD for a quarter turn and read again.
-Small, low-resolution images (below ~150 dpi effective) are upscaled for Tesseract and the boxes scaled back.
+The PDF text layer is used where a page has one (``text_source: "pdf_text"``). Otherwise the page is deskewed
+and OCRed; when the first pass reads poorly, Tesseract OSD is consulted for a quarter turn and the page read
+again. A page that looks like a drawing is read again in sparse-text mode, and once more turned 90 degrees
+for vertical dimension text (kept only where it parses as a dimension). Scans whose text is small in pixels
+(low resolution) are upscaled for Tesseract and the boxes scaled back.
 """
 
 from __future__ import annotations
@@ -10,16 +12,21 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import cv2
+import numpy as np
 from PIL import Image
 
+from .classify import classify
+from .dimensions import looks_like_dimension, parse_dimension
 from .ingest import RasterPage
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
 from .orient import Orienter
 from .types import Line, Page, Word
 
-_OSD_BELOW_QUALITY = 0.45  # read_quality under which OSD is consulted ('auto' mode); upright pages score > 0.6
-_MIN_OCR_DPI = 200  # Tesseract reads best with ~20-30 px capital height; smaller scans are upscaled
+_OSD_BELOW_QUALITY = 0.45  # read_quality under which OSD is consulted ('auto'); upright pages score > 0.6
+_MIN_TEXT_PX = 18  # Tesseract reads best with capitals ~20-30 px tall; smaller text is upscaled to this
+_MAX_UPSCALE = 3.0
 
 
 @dataclass
@@ -32,6 +39,19 @@ class PageText:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def estimate_text_height(image: Image.Image) -> float | None:
+    """Median height in pixels of letter-sized ink blobs (connected components), or None on a blank page."""
+    gray = np.asarray(image.convert("L"))
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return None
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
+    # Letters: not specks, not rules or frames, roughly as wide as tall.
+    keep = (h >= 4) & (h <= 200) & (w >= 2) & (w <= 2.5 * h)
+    return float(np.median(h[keep])) if keep.sum() >= 20 else None
+
+
 class PageReader:
     """Orient and read pages. Build once per worker; ``__call__`` per page."""
 
@@ -41,54 +61,98 @@ class PageReader:
         self.ocr = OcrEngine(ocr)
 
     def __call__(self, raster: RasterPage) -> PageText:
-        t = time.perf_counter
         timings: dict[str, float] = {}
-        image = raster.image
         if raster.pdf_words is not None:
-            words, rotation, source = raster.pdf_words, 0.0, "pdf_text"
+            image, words, rotation, source = raster.image, raster.pdf_words, 0.0, "pdf_text"
+            lines = group_lines(words)
         else:
             source = "ocr"
-            t0 = t()
-            rotation = 0.0
-            if self.orient_options.osd == "always":
-                image, turn = self.orienter.quarter_turn(image)
-                rotation += turn
-            image, skew = self.orienter.deskew(image)
-            rotation += skew
-            timings["orient"] = t() - t0
-            t0 = t()
-            words = self.read_words(image, raster.dpi)
-            timings["ocr"] = t() - t0
-            if self.orient_options.osd == "auto" and read_quality(words) < _OSD_BELOW_QUALITY:
-                t0 = t()
-                turned, turn = self.orienter.quarter_turn(image)
-                timings["orient"] += t() - t0
-                if turn:
-                    t0 = t()
-                    # Skew was estimated on the sideways page: re-estimate on the upright one.
-                    image, skew2 = self.orienter.deskew(turned)
-                    rotation = turn + skew2
-                    words = self.read_words(image, raster.dpi)
-                    timings["ocr"] += t() - t0
-        lines = group_lines(words)
+            image, words, rotation = self._orient_and_read(raster, timings)
+            lines = group_lines(words)
+            if self.ocr.options.drawing_psm != self.ocr.options.psm and self._drawing_like(image, raster, lines):
+                t0 = time.perf_counter()
+                words = self.read_words(image, psm=self.ocr.options.drawing_psm)
+                lines = group_lines(words)
+                if self.ocr.options.vertical_text:
+                    vertical = self.read_vertical_dimensions(image)
+                    lines = _drop_overlapped(lines, vertical) + vertical
+                    words = [w for ln in lines for w in ln.words]
+                timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
         return PageText(image=image, page=page, words=words, timings=timings)
 
-    def read_words(self, image: Image.Image, dpi: int) -> list[Word]:
-        """OCR words in ``image`` coordinates, upscaling low-resolution images for Tesseract."""
-        factor = _MIN_OCR_DPI / dpi if dpi < _MIN_OCR_DPI else 1.0
-        if factor <= 1.0:
-            return self.ocr.read_words(image, dpi=dpi)
+    def _orient_and_read(self, raster: RasterPage, timings: dict[str, float]):
+        t = time.perf_counter
+        t0 = t()
+        image, rotation = raster.image, 0.0
+        if self.orient_options.osd == "always":
+            image, turn = self.orienter.quarter_turn(image)
+            rotation += turn
+        image, skew = self.orienter.deskew(image)
+        rotation += skew
+        timings["orient"] = t() - t0
+        t0 = t()
+        words = self.read_words(image)
+        timings["ocr"] = t() - t0
+        if self.orient_options.osd == "auto" and read_quality(words) < _OSD_BELOW_QUALITY:
+            t0 = t()
+            turned, turn = self.orienter.quarter_turn(image)
+            timings["orient"] += t() - t0
+            if turn:
+                t0 = t()
+                # Skew was estimated on the sideways page: estimate it again on the upright one.
+                image, skew2 = self.orienter.deskew(turned)
+                rotation = turn + skew2
+                words = self.read_words(image)
+                timings["ocr"] += t() - t0
+        return image, words, rotation
+
+    def _drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
+        probe = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, text_source="ocr",
+                     lines=lines)
+        return classify([probe])[0] == "drawing"
+
+    def read_words(self, image: Image.Image, *, psm: int | None = None) -> list[Word]:
+        """OCR words in ``image`` coordinates, upscaling pages whose text is small in pixels."""
+        height = estimate_text_height(image)
+        factor = min(_MAX_UPSCALE, _MIN_TEXT_PX / height) if height else 1.0
+        if factor <= 1.15:
+            return self.ocr.read_words(image, dpi=300, psm=psm)
         big = image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS)
-        words = self.ocr.read_words(big, dpi=_MIN_OCR_DPI)
+        words = self.ocr.read_words(big, dpi=300, psm=psm)
         return [w.model_copy(update={"bbox": _scale_box(w.bbox, 1 / factor)}) for w in words]
+
+    def read_vertical_dimensions(self, image: Image.Image) -> list[Line]:
+        """Lines of text that reads bottom to top (turned 90 degrees) and parses as a dimension, in the
+        upright page's coordinates, with ``angle`` 90."""
+        turned = image.transpose(Image.Transpose.ROTATE_270)  # clockwise: bottom-to-top text becomes level
+        words = self.read_words(turned, psm=self.ocr.options.drawing_psm)
+        out = []
+        h = image.height
+        for line in group_lines(words):
+            if not (looks_like_dimension(line.text) and parse_dimension(line.text)):
+                continue
+            # A point (xr, yr) of the turned image is (yr, h - xr) on the page.
+            mapped = [w.model_copy(update={"bbox": (w.bbox[1], h - w.bbox[2], w.bbox[3], h - w.bbox[0])})
+                      for w in line.words]
+            box = (min(w.bbox[0] for w in mapped), min(w.bbox[1] for w in mapped),
+                   max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
+            out.append(Line(text=line.text, bbox=box, confidence=line.confidence, words=mapped, angle=90.0))
+        return out
+
+
+def _drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
+    """Upright-pass lines that are mostly inside a vertical text line are misreads of it."""
+    def inside(a, b) -> bool:
+        ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+        iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+        area = (a[2] - a[0]) * (a[3] - a[1])
+        return area > 0 and ix * iy / area > 0.5
+
+    return [ln for ln in lines if not any(inside(ln.bbox, v.bbox) for v in vertical)]
 
 
 def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, int]:
     x0, y0 = int(b[0] * s), int(b[1] * s)
     return (x0, y0, max(x0 + 1, round(b[2] * s)), max(y0 + 1, round(b[3] * s)))
-
-
-def lines_text(lines: list[Line]) -> str:
-    return "\n".join(ln.text for ln in lines)

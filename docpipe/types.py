@@ -64,6 +64,8 @@ class Line(_Model):
     bbox: BBox
     confidence: Confidence
     words: list[Word]
+    angle: float = Field(0.0, description="text direction, degrees counter-clockwise: 90 = reads bottom to top "
+                         "(added in 1.0)")
 
 
 class Page(_Model):

@@ -131,7 +131,7 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
             for span, parsed in _parse_runs(view, line):
                 if tol_class:
                     parsed = with_general_tolerance(parsed, tol_class)
-                dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox,
+                dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox, angle=line.angle,
                                                 confidence=round(span.confidence * 0.9, 4)))
     return dims
 

@@ -47,7 +47,11 @@ def key_fields(result: DocumentResult) -> str:
 def table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"document": r["path"], "type": r.get("doc_type", ""), "status": r["status"],
              "needs_review": r.get("needs_review", False), "key_fields": r.get("key_fields", ""),
-             "seconds": r.get("seconds", 0.0), "run": r.get("run", "")} for r in rows]
+             "seconds": r.get("seconds", 0.0), "run": r.get("run", "")} for r in sorted(rows, key=_path)]
+
+
+def _path(row: dict[str, Any]) -> str:
+    return row["path"]
 
 
 def summary_markdown(rows: list[dict[str, Any]], *, found: int, skipped: int, excluded: int, seconds: float,

@@ -35,5 +35,11 @@ test-all: setup
 schema: setup
 	$(VENV)/bin/docpipe schema --out schemas
 
+# The Prefect server and UI on http://127.0.0.1:4200 (SQLite under .prefect/, analytics off); see docs/orchestration.md.
+server: venv
+	PREFECT_HOME=$(CURDIR)/.prefect PREFECT_SERVER_ANALYTICS_ENABLED=false \
+	PREFECT_API_URL=http://127.0.0.1:4200/api \
+	$(VENV)/bin/prefect server start --host 127.0.0.1 --port 4200
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -49,7 +49,7 @@ def strip_currency(text: str) -> tuple[str, str | None]:
         if sym in t and (len(sym) == 1 or re.search(rf"(^|[\s\d]){re.escape(sym)}($|[\s\d])", t)):
             t, code = t.replace(sym, " "), iso
             break
-    m = re.search(r"\b([A-Z]{3})\b", t)
+    m = re.search(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])", t)  # '3.285,40EUR' too
     if m and m.group(1) in ISO_4217:
         code = m.group(1)
         t = t.replace(m.group(1), " ")

@@ -48,27 +48,33 @@ def extract_drawing(views: list[PageView]) -> Drawing:
 
 
 def _title_block(views: list[PageView]) -> TitleBlock:
+    """Labelled cells, read bottom-up: title blocks sit at the bottom of the sheet, while the same words
+    appear higher up in revision tables and notes. A label must start its line (a cell starts with it)."""
     tb = TitleBlock()
+    cells = []
     for view in views:
-        for line, start, end in view.find(_ANY_LABEL):
+        for line in view.lines:
             for field, rx in _LABEL_RES.items():
-                m = rx.search(line.text)
-                if getattr(tb, field) is not None or not m or not line.text[: m.end()].strip():
-                    continue
-                if field == "general_tolerance" and not parse_general_tolerance(line.text + " " + _below_text(
-                        view, line)):
-                    continue
-                value = _cell_value(view, line, m)
-                if value is None:
-                    continue
-                span, certainty = value
-                text = span.text.strip(" :")
-                if field == "date":
-                    d = parse_date(text)
-                    if d:
-                        tb.date = grounded_date(span, d, certainty)
-                    continue
-                setattr(tb, field, grounded_text(span, text, certainty))
+                m = rx.match(line.text)
+                if m:
+                    cells.append((view, line, field, m))
+    cells.sort(key=lambda c: (c[0].number, -c[1].bbox[3]))
+    for view, line, field, m in cells:
+        if getattr(tb, field) is not None:
+            continue
+        if field == "general_tolerance" and not parse_general_tolerance(line.text + " " + _below_text(view, line)):
+            continue
+        value = _cell_value(view, line, m)
+        if value is None:
+            continue
+        span, certainty = value
+        text = span.text.strip(" :")
+        if field == "date":
+            d = parse_date(text)
+            if d:
+                tb.date = grounded_date(span, d, certainty)
+            continue
+        setattr(tb, field, grounded_text(span, text, certainty))
     return tb
 
 

@@ -50,8 +50,9 @@ LABELS = {
         r"amount\s*due|balance\s*due|zu\s*zahlen|zahlbetrag|net\s*[àa]\s*payer|reste\s*[àa]\s*payer|"
         r"te\s*betalen", _I),
     "customer": re.compile(
-        r"bill(ed)?\s*to|invoice\s*to|sold\s*to|customer|client|rechnungs(empf[äa]nger|adresse)|\bkunde\b|"
-        r"factur[ée]\s*[àa]|adress[ée]\s*[àa]|\bklant\b|factuur\s*aan|afnemer", _I),
+        r"bill(ed)?\s*to|invoice\s*to|sold\s*to|\b(customer|client|kunde|klant)\b(?!\s*(no|nr|number|id|#|nummer|"
+        r"n°))|rechnungs(empf[äa]nger|adresse)|factur[ée]\s*[àa]|adress[ée]\s*[àa]|adresse\s*de\s*facturation|"
+        r"factuur\s*aan|factuuradres|afnemer", _I),
 }
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 _DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
@@ -179,8 +180,10 @@ def _totals(views, inv) -> None:
     if labelled["subtotal"]:
         inv.subtotal = grounded_number(*labelled["subtotal"][-1])
     taxes = labelled["total_tax"]
-    if len(taxes) == 1:
-        inv.total_tax = grounded_number(*taxes[0])
+    # A 'total VAT' row printed under the per-rate rows equals their sum: take it rather than add it in.
+    summary = [t for t in taxes if len(taxes) >= 3 and abs(2 * t[1] - sum(v for _, v, _ in taxes)) <= 0.011]
+    if len(taxes) == 1 or summary:
+        inv.total_tax = grounded_number(*(summary or taxes)[-1])
     elif taxes:
         total = round(sum(v for _, v, _ in taxes), 2)
         # A derived value keeps no single box: the contract's 'page/bbox null when derived' rule.
@@ -199,7 +202,8 @@ def _currency(views) -> GroundedCurrency | None:
         for line in view.lines:
             for w in line.words:
                 code = parse_currency(w.text)
-                if code and (len(w.text) <= 4 or w.text[:3].isupper() or any(c in w.text for c in "€$£")):
+                # The code or symbol alone, or glued to an amount ('EUR', '€12.00', '3.285,40EUR').
+                if code and (len(w.text) <= 4 or re.search(r"\d\s*([A-Z]{3}|[€$£¥])$|^([A-Z]{3}|[€$£¥])\s*\d", w.text)):
                     counts[code] += 1
                     first.setdefault(code, Span(view.number, (w,)))
     if not counts:
@@ -214,17 +218,13 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
     vendor, customer = Party(), Party()
     view = views[0]
     customer_box = None
-    for v, line, start, end in _label_spans(views[:1], "customer"):
-        below = [ln for ln in view.below(view.span(line, start, end).bbox, max_lines=5)
-                 if not _PARTY_STOP.search(ln.text)]
-        rest = view.span(line, end) if end < len(line.words) else None
-        block = ([rest] if rest and len(rest.text) > 2 else []) + [view.span(ln) for ln in below]
-        if block:
-            customer.name = grounded_text(block[0], block[0].text.strip(" :"), 0.75)
-            if len(block) > 1:
-                customer.address = _address(block[1:4], 0.7)
-            customer_box = _union([s.bbox for s in block] + [line.bbox])
-        break
+    block, label_box = _customer_block(view)
+    if block:
+        customer.name = grounded_text(block[0], block[0].text.strip(" :"), 0.75)
+        address = [s for s in block[1:4] if not _PARTY_STOP.search(s.text)]
+        if address:
+            customer.address = _address(address, 0.7)
+        customer_box = _union([s.bbox for s in block] + ([label_box] if label_box else []))
     top = [ln for ln in view.lines if ln.bbox[1] < view.page.height * (0.5 if receipt else 0.3)
            and not _DOC_TITLES.match(ln.text.strip(" :"))
            and (customer_box is None or not _inside(ln.bbox, customer_box))
@@ -250,6 +250,25 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
                 if iban_valid(iban) and vendor.iban is None:
                     vendor.iban = grounded_text(span, iban, 0.9)
     return vendor, customer
+
+
+_RETURN_ADDRESS = re.compile(r"\S.*\s[-·•|,]\s.*\s[-·•|,]\s.*\d")
+
+
+def _customer_block(view: PageView) -> tuple[list[Span], tuple[int, int, int, int] | None]:
+    """The recipient's lines: under a 'Bill to'-style label, else under a window envelope's one-line return
+    address ('Vendor GmbH - Street 5 - 12345 Town'), as on DIN 5008 letters. Returns spans and the label box."""
+    for line, start, end in view.find(LABELS["customer"]):
+        label_box = view.span(line, start, end).bbox
+        rest = view.span(line, end) if end < len(line.words) else None
+        below = view.below(label_box, max_lines=6)
+        block = ([rest] if rest and len(rest.text.strip(" :")) > 2 else []) + [view.span(ln) for ln in below]
+        return block, label_box
+    for line in view.lines:
+        if line.bbox[1] < view.page.height * 0.4 and _RETURN_ADDRESS.match(line.text):
+            below = view.below(line.bbox, max_lines=6, max_gap=2.0)
+            return [view.span(ln) for ln in below], line.bbox
+    return [], None
 
 
 def _ids(view: PageView, line) -> list[Span]:

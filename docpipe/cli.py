@@ -46,6 +46,8 @@ def run(
     max_pages: Annotated[int, typer.Option(help="Fail documents with more pages than this.")] = 500,
     max_pixels: Annotated[int, typer.Option(help="Fail pages larger than this many pixels.")] = 200_000_000,
     osd: Annotated[str, typer.Option(help="Quarter-turn detection: auto (when a page reads poorly), always, never.")] = "auto",
+    timeout_per_page: Annotated[float, typer.Option(
+        help="Stop a document after this many seconds per page; it gets a failed record.")] = 180.0,
     exclude: Annotated[list[str] | None, typer.Option(
         help="Glob of input paths not to process (repeatable); also read from INPUT/.docpipeignore.")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume",
@@ -59,7 +61,7 @@ def run(
         options = PipelineOptions(
             ingest=IngestOptions(dpi=dpi, force_ocr=force_ocr, max_pages=max_pages, max_pixels=max_pixels),
             orient=OrientOptions(osd=osd), ocr=OcrOptions(lang=lang, psm=psm),
-            workers=workers or (os.cpu_count() or 1))
+            workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
     except ValueError as e:
         err.print(f"[red]invalid option:[/red] {e}")
         raise typer.Exit(2) from None

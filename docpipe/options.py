@@ -66,6 +66,10 @@ class PipelineOptions(_Options):
     ocr: OcrOptions = Field(default_factory=OcrOptions)
     structure: StructureOptions = Field(default_factory=StructureOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
+    timeout_per_page: float = Field(
+        180.0, gt=0, description="batch runs stop a document after this many seconds per page (a stalled "
+        "poppler or Tesseract must not stall the batch)"
+    )
 
 
 def env_path(name: str, default: Path | None = None) -> Path | None:

@@ -160,6 +160,10 @@ def _read_page_job(src: SourceFile, number: int) -> PageOutcome:
     return _worker_pipeline.read_page(src, number)
 
 
+def _ready(_: int) -> bool:
+    return _worker_pipeline is not None
+
+
 def _finish_job(src: SourceFile, outcomes: list[PageOutcome]) -> DocumentResult:
     assert _worker_pipeline is not None
     return _worker_pipeline.finish(src, outcomes)
@@ -248,8 +252,10 @@ def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None =
 
 def _run_pool(queue: list[SourceFile], options: PipelineOptions,
               record: Callable[[DocumentResult, float], None]) -> None:
-    """Page jobs and finish jobs over a process pool, at most ~2 jobs per worker in flight. A crashed worker
-    (segfault, out of memory) breaks the pool: it is rebuilt and the jobs in flight are retried once."""
+    """Page jobs and finish jobs over a process pool, one job per worker in flight. A crashed worker
+    (segfault, out of memory) breaks the pool: it is rebuilt and the jobs in flight are retried once. A
+    document over its time limit gets a failed record; the workers are replaced (a stuck Tesseract or
+    poppler cannot be stopped alone) and the other jobs in flight start again."""
     workers = max(1, options.workers)
     ctx = mp.get_context("forkserver")
     make_pool = lambda: ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,  # noqa: E731
@@ -258,29 +264,52 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
     docs: dict[str, _Doc] = {}
     jobs: list[tuple] = []  # (kind, rel, page or None), in submission order
     for src in queue:
-        docs[src.rel] = _Doc(src=src, started=time.perf_counter())
+        docs[src.rel] = _Doc(src=src, started=0.0)
         jobs.extend(("page", src.rel, n) for n in range(1, src.pages + 1))
     jobs.reverse()  # pop() from the end keeps the input order
     pending: dict[Future, tuple] = {}
     retried: set[tuple] = set()
+    done: set[str] = set()
 
     def submit(job: tuple) -> None:
         kind, rel, n = job
         doc = docs[rel]
+        doc.started = doc.started or time.perf_counter()
         fut = pool.submit(_read_page_job, doc.src, n) if kind == "page" else pool.submit(
             _finish_job, doc.src, doc.outcomes)
         pending[fut] = job
 
+    def restart(keep: list[tuple]) -> None:
+        """Stop every worker (a stuck or crashed one cannot be stopped alone) and requeue ``keep``."""
+        nonlocal pool
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        jobs.extend(keep)
+        for _, rel, _ in keep:
+            docs[rel].started = 0.0  # their clock restarts with the new workers
+        pending.clear()
+        pool = make_pool()
+        # Start the new workers (and load their models) before the clocks of the requeued documents run.
+        list(pool.map(_ready, range(workers)))
+
     try:
         while jobs or pending:
-            while jobs and len(pending) < 2 * workers:
-                submit(jobs.pop())
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            # One job per worker in flight: a submitted job starts at once, so its clock is honest.
+            while jobs and len(pending) < workers:
+                job = jobs.pop()
+                if job[1] not in done:
+                    submit(job)
+            if not pending:
+                continue
+            finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             broken = False
             for fut in finished:
                 job = pending.pop(fut)
                 kind, rel, n = job
                 doc = docs[rel]
+                if rel in done:
+                    continue
                 try:
                     value = fut.result()
                 except BrokenProcessPool:
@@ -303,20 +332,31 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
                     if len(doc.outcomes) == doc.src.pages:
                         jobs.append(("finish", rel, None))
                 else:
+                    done.add(rel)
                     record(value, time.perf_counter() - doc.started)
-            if broken:
-                pool.shutdown(wait=False, cancel_futures=True)
-                for fut, job in list(pending.items()):
-                    jobs.append(job)
-                pending.clear()
-                pool = make_pool()
+            now = time.perf_counter()
+            late = {rel for _, rel, _ in pending.values()
+                    if rel not in done and now - docs[rel].started > _time_limit(docs[rel].src, options)}
+            for rel in late:
+                doc = docs[rel]
+                limit = _time_limit(doc.src, options)
+                err = DocpipeError(f"processing took longer than the limit of {limit:.0f} s and was stopped; "
+                                   "check the file, or raise --timeout-per-page")
+                done.add(rel)
+                record(_finish_failed(doc, err, stage="pipeline"), now - doc.started)
+            if broken or late:
+                restart([job for job in pending.values() if job[1] not in done])
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish_failed(doc: _Doc, exc: BaseException) -> DocumentResult:
+def _time_limit(src: SourceFile, options: PipelineOptions) -> float:
+    return options.timeout_per_page * max(1, src.pages)
+
+
+def _finish_failed(doc: _Doc, exc: BaseException, stage: str = "structure") -> DocumentResult:
     src = doc.src
-    errors = [o.error for o in doc.outcomes if o.error] + [error_record(exc, stage="structure")]
+    errors = [o.error for o in doc.outcomes if o.error] + [error_record(exc, stage=stage)]
     return DocumentResult(
         source=Source(path=src.rel, sha256=src.sha256, media_type=src.media_type, pages=src.pages),
         status="failed", errors=errors)

@@ -60,3 +60,18 @@ def test_cli_run_and_exit_codes(tmp_path):
     assert runner.invoke(app, ["run", str(src), "--out", str(tmp_path / "o3"), "--dpi", "5"]).exit_code == 2
     help_text = runner.invoke(app, ["run", "--help"]).output
     assert "--force-ocr" in help_text and "--workers" in help_text and "--lang" in help_text
+
+
+def test_a_document_over_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    # ~10 s of OCR on an idle machine (a dense A3 page), against a limit of 5 s; the small page takes < 1 s.
+    dense = [(100 + 2400 * (i % 2), 60 + 45 * (i // 2), f"Line {i} the quick brown fox jumps over the lazy dog")
+             for i in range(300)]
+    render_lines(dense, size=(4961, 7016), font_px=36).save(src / "a_slow.png")
+    render_lines([(10, 10, "hi")], size=(200, 100)).save(src / "b_quick.png")
+    summary = run_batch(src, tmp_path / "out", PipelineOptions(workers=1, timeout_per_page=5))
+    slow = json.loads((tmp_path / "out" / "a_slow.png.json").read_text())
+    assert slow["status"] == "failed" and "longer than the limit" in slow["errors"][0]["message"]
+    assert json.loads((tmp_path / "out" / "b_quick.png.json").read_text())["status"] == "ok"
+    assert summary.failed == 1 and summary.ok == 1

@@ -219,7 +219,8 @@ def load_page(src: SourceFile, number: int, options: IngestOptions) -> RasterPag
         dpi = _image_dpi(img)
         gray = _to_gray(img)
     except Exception as e:
-        raise InputError(f"page {number} of the image cannot be decoded ({e}); the file may be truncated") from e
+        raise InputError(f"the image is corrupt or truncated: page {number} cannot be decoded ({e}); "
+                         "re-export or re-scan it") from e
     finally:
         img.close()
     return RasterPage(number=number, image=gray, dpi=dpi)

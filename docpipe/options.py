@@ -56,8 +56,39 @@ class OcrOptions(_Options):
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
 
 
+DEFAULT_LLM_MODEL = Path(__file__).resolve().parents[1] / "models" / "llm" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
+"""The embedded model fetched by ``scripts/setup-models.sh`` (see ``models/llm/MODEL_CARD.md``)."""
+
+
 class StructureOptions(_Options):
-    backend: str = Field("rules", description="'rules' (deterministic, interim)")
+    backend: Literal["rules", "llm"] = Field(
+        "rules",
+        description="'rules': deterministic labels and layout; 'llm': a language model chooses among the rules' "
+        "grounded candidates (embedded GGUF model, or an OpenAI-compatible server when llm_url is set)",
+    )
+    llm_model: Path | None = Field(
+        None, description="GGUF file for the embedded model; default $DOCPIPE_LLM_MODEL, else the one "
+        "scripts/setup-models.sh fetches into models/llm/")
+    llm_url: str | None = Field(
+        None, description="OpenAI-compatible server (vLLM, Ollama, llama.cpp server), e.g. http://gpu:8000/v1; "
+        "default $DOCPIPE_LLM_URL; its API key is read from $DOCPIPE_LLM_API_KEY")
+    llm_model_name: str | None = Field(None, description="model name on the server (default $DOCPIPE_LLM_MODEL_NAME)")
+    llm_timeout: float = Field(120.0, gt=0, description="seconds per server request")
+    llm_threads: int | None = Field(None, ge=1, description="CPU threads of the embedded model (default: all cores "
+                                    "up to 4)")
+    llm_max_repairs: int = Field(2, ge=0, le=5, description="re-asks of a server whose reply fails validation")
+    llm_max_prompt_chars: int = Field(3600, ge=500, description="budget of the page view in the prompt, characters "
+                                      "(~3.5 per token; prompt reading dominates the embedded model's time)")
+
+    def model_path(self) -> Path:
+        """The embedded model's file: the option, else ``$DOCPIPE_LLM_MODEL``, else the default."""
+        return self.llm_model or env_path("LLM_MODEL", DEFAULT_LLM_MODEL)  # type: ignore[return-value]
+
+    def server_url(self) -> str | None:
+        return self.llm_url or os.environ.get("DOCPIPE_LLM_URL") or None
+
+    def server_model_name(self) -> str:
+        return self.llm_model_name or os.environ.get("DOCPIPE_LLM_MODEL_NAME") or "default"
 
 
 class PipelineOptions(_Options):
@@ -66,6 +97,10 @@ class PipelineOptions(_Options):
     ocr: OcrOptions = Field(default_factory=OcrOptions)
     structure: StructureOptions = Field(default_factory=StructureOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
+    recycle_after: int = Field(
+        200, ge=0, description="replace a worker process after this many jobs (bounds memory if a library "
+        "leaks; 0 = never)"
+    )
     timeout_per_page: float = Field(
         180.0, gt=0, description="batch runs stop a document after this many seconds per page (a stalled "
         "poppler or Tesseract must not stall the batch)"

@@ -105,6 +105,8 @@ class Pipeline:
         elif doc_type in ("invoice", "receipt", "drawing"):
             payload = Invoice() if doc_type != "drawing" else Drawing()
             reasons = ["structuring failed; fields are empty"]
+        # Values the LLM gave that are not on the page were dropped: say so (empty for the rules backend).
+        reasons = [*self.structurer.last_notes, *reasons]
         timings["validate"] = time.perf_counter() - t
         if len(pages) < src.pages:
             reasons.append(f"{src.pages - len(pages)} of {src.pages} pages could not be read")
@@ -258,8 +260,9 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
     poppler cannot be stopped alone) and the other jobs in flight start again."""
     workers = max(1, options.workers)
     ctx = mp.get_context("forkserver")
-    make_pool = lambda: ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,  # noqa: E731
-                                            initargs=(options,))
+    make_pool = lambda: ProcessPoolExecutor(  # noqa: E731
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(options,),
+        max_tasks_per_child=options.recycle_after or None)
     pool = make_pool()
     docs: dict[str, _Doc] = {}
     jobs: list[tuple] = []  # (kind, rel, page or None), in submission order

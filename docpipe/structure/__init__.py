@@ -1,7 +1,12 @@
 """Structure: from read pages to an ``Invoice`` or a ``Drawing`` with grounded fields.
 
-The ``rules`` backend (the default until the LLM stage lands) is deterministic: labels, typed candidate
-spans and layout. Every value it emits is built from page words, so it is grounded by construction.
+Two backends (``StructureOptions.backend``):
+
+- ``rules`` (default): deterministic labels, typed candidate spans and layout. Every value it emits is built
+  from page words, so it is grounded by construction.
+- ``llm``: the rules' reading first, then a language model chooses among the page's grounded candidates and
+  business rules pick among alternatives (:mod:`docpipe.structure.llm`). The embedded model, or an
+  OpenAI-compatible server when ``llm_url`` is set. The model is loaded once per process, on first use.
 """
 
 from __future__ import annotations
@@ -15,19 +20,42 @@ from .layout import PageView
 
 
 class Structurer:
-    """Builds the typed payload of a document. Build once per worker."""
+    """Builds the typed payload of a document. Build once per worker: the LLM backend is created here (a
+    missing model file raises :class:`~docpipe.errors.ModelLoadError` at once) and loads on first use."""
 
     def __init__(self, options: StructureOptions) -> None:
-        if options.backend != "rules":
-            raise StructuringError(f"unknown structuring backend {options.backend!r}; available: 'rules'")
+        if options.backend not in ("rules", "llm"):
+            raise StructuringError(f"unknown structuring backend {options.backend!r}; available: 'rules', 'llm'")
         self.options = options
+        self.llm = None
+        if options.backend == "llm":
+            from .llm import LlamaCppBackend, LlmStructurer, OpenAIBackend
+
+            url = options.server_url()
+            backend = (OpenAIBackend(url, options.server_model_name(), timeout=options.llm_timeout,
+                                     max_repairs=options.llm_max_repairs) if url
+                       else LlamaCppBackend(options.model_path(), n_threads=options.llm_threads))
+            self.llm = LlmStructurer(backend, max_prompt_chars=options.llm_max_prompt_chars)
+
+    @property
+    def last_notes(self) -> list[str]:
+        """Review notes of the last document (values the model gave that are not on the page)."""
+        return list(self.llm.last_notes) if self.llm else []
+
+    @property
+    def last_llm_seconds(self) -> float:
+        return self.llm.last_llm_seconds if self.llm else 0.0
 
     def __call__(self, doc_type: DocType, pages: list[Page]) -> Invoice | Drawing | None:
         views = [PageView(p) for p in pages]
+        if self.llm is not None:
+            self.llm.last_notes, self.llm.last_llm_seconds = [], 0.0
         if not views:
             return None
         if doc_type in ("invoice", "receipt"):
+            if self.llm is not None:
+                return self.llm.invoice(views, receipt=doc_type == "receipt")
             return extract_invoice(views, receipt=doc_type == "receipt")
         if doc_type == "drawing":
-            return extract_drawing(views)
+            return self.llm.drawing(views) if self.llm is not None else extract_drawing(views)
         return None

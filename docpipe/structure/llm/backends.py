@@ -1,0 +1,211 @@
+"""LLM backends behind one interface: ``complete(prompt, schema, *, system, choices) -> JSON text``.
+
+- :class:`LlamaCppBackend`: the embedded default, a GGUF model run in-process by llama-cpp-python, loaded
+  once per process. Output is schema-constrained by construction: see :mod:`.decode`.
+- :class:`OpenAIBackend`: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server) over
+  ``/v1/chat/completions`` with ``response_format: json_schema`` (falling back to ``json_object`` or plain
+  text for servers without it), the reply validated with pydantic and re-asked with the validation error at
+  most ``max_repairs`` times.
+- :class:`FakeBackend`: queued replies, for tests.
+
+``choices`` maps a field to the page strings it may be copied from: a decoding hint that only the embedded
+backend uses (servers get the JSON Schema; their free strings are grounded afterwards).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from ...errors import ModelLoadError, StructuringError, TransientError
+
+API_KEY_ENV = "DOCPIPE_LLM_API_KEY"
+
+
+class Backend(Protocol):
+    name: str
+
+    def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
+                 choices: dict[str, list[str]] | None = None,
+                 reply_model: type[BaseModel] | None = None) -> str:
+        """The model's reply to ``prompt``: a JSON object text that satisfies ``schema``."""
+        ...
+
+
+class FakeBackend:
+    """Returns queued replies in order (a ``str``, a ``dict`` serialised to JSON, or an exception to raise);
+    records every call in ``calls`` as ``(prompt, schema)``."""
+
+    name = "fake"
+
+    def __init__(self, replies: list[Any] | None = None) -> None:
+        self.replies: deque[Any] = deque(replies or [])
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.field_confidence: dict[str, float] = {}
+
+    def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
+                 choices: dict[str, list[str]] | None = None,
+                 reply_model: type[BaseModel] | None = None) -> str:
+        self.calls.append((prompt, schema))
+        if not self.replies:
+            raise StructuringError("fake backend: no reply queued")
+        reply = self.replies.popleft()
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply if isinstance(reply, str) else json.dumps(reply)
+
+
+# --- OpenAI-compatible servers ------------------------------------------------------------------------------
+
+
+class OpenAIBackend:
+    """An OpenAI-compatible chat-completions endpoint. ``url`` is the server root or its ``/v1``; the key, if
+    any, comes from ``$DOCPIPE_LLM_API_KEY``. Temperature 0."""
+
+    name = "openai"
+
+    def __init__(self, url: str, model: str, *, timeout: float = 120.0, max_repairs: int = 2,
+                 max_tokens: int = 512, api_key: str | None = None) -> None:
+        import httpx
+
+        base = url.rstrip("/")
+        self.endpoint = base + ("/chat/completions" if base.endswith("/v1") else "/v1/chat/completions")
+        self.model = model
+        self.max_repairs = max_repairs
+        self.max_tokens = max_tokens
+        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._client = httpx.Client(timeout=timeout, headers=headers)
+        self._format = "json_schema"  # downgraded once if the server rejects it
+        self.field_confidence: dict[str, float] = {}
+
+    def _post(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> str:
+        import httpx
+
+        body: dict[str, Any] = {"model": self.model, "messages": messages, "temperature": 0,
+                                "max_tokens": self.max_tokens}
+        if self._format == "json_schema":
+            body["response_format"] = {"type": "json_schema",
+                                       "json_schema": {"name": "document_fields", "schema": schema}}
+        elif self._format == "json_object":
+            body["response_format"] = {"type": "json_object"}
+        try:
+            r = self._client.post(self.endpoint, json=body)
+        except httpx.TimeoutException as e:
+            raise TransientError(f"LLM server at {self.endpoint} timed out ({e}); retry or raise the timeout") from e
+        except httpx.HTTPError as e:
+            raise TransientError(f"LLM server at {self.endpoint} is unreachable ({e}); check --llm-url") from e
+        if r.status_code == 400 and self._format != "text" and "response_format" in r.text:
+            self._format = "json_object" if self._format == "json_schema" else "text"
+            return self._post(messages, schema)
+        if r.status_code in (429, 500, 502, 503, 504):
+            raise TransientError(f"LLM server answered {r.status_code}; retry later")
+        if r.status_code != 200:
+            raise StructuringError(f"LLM server answered {r.status_code}: {r.text[:200]}; check --llm-url, "
+                                   f"--llm-model-name and ${API_KEY_ENV}")
+        try:
+            return r.json()["choices"][0]["message"]["content"] or ""
+        except (ValueError, KeyError, IndexError, TypeError) as e:
+            raise StructuringError(f"LLM server sent an unexpected reply: {r.text[:200]}") from e
+
+    def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
+                 choices: dict[str, list[str]] | None = None,
+                 reply_model: type[BaseModel] | None = None) -> str:
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        last_error = ""
+        for _attempt in range(self.max_repairs + 1):
+            text = self._post(messages, schema)
+            try:
+                data = json.loads(_strip_fences(text))
+                if reply_model is not None:
+                    reply_model.model_validate(data)
+                return json.dumps(data)
+            except (ValueError, ValidationError) as e:
+                last_error = str(e).splitlines()[0] if isinstance(e, json.JSONDecodeError) else str(e)
+                messages = messages + [
+                    {"role": "assistant", "content": text},
+                    {"role": "user", "content": f"That reply is not valid: {last_error[:600]}\n"
+                                                "Reply again with the corrected JSON object only."}]
+        raise StructuringError(f"the LLM server gave no valid JSON after {self.max_repairs} repairs: "
+                               f"{last_error[:200]}")
+
+
+def _strip_fences(text: str) -> str:
+    t = text.strip()
+    if t.startswith("```"):
+        t = t.split("\n", 1)[1] if "\n" in t else t[3:]
+        t = t.rsplit("```", 1)[0]
+    return t.strip()
+
+
+# --- embedded llama.cpp -------------------------------------------------------------------------------------
+
+_LOADED: dict[tuple[str, int, int], Any] = {}  # one Llama per model file and settings, per process
+
+
+class LlamaCppBackend:
+    """A GGUF chat model run by llama-cpp-python in this process; the model loads on first use, once per
+    process (each pipeline worker holds its own). Raises :class:`ModelLoadError` with what to do when the
+    file or llama-cpp-python is missing."""
+
+    name = "llama.cpp"
+
+    def __init__(self, model_path: Path, *, n_threads: int | None = None, n_ctx: int = 4096) -> None:
+        self.model_path = Path(model_path)
+        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.n_ctx = n_ctx
+        check_model(self.model_path)
+        self._llm = None
+        self.load_seconds = 0.0
+        self.field_confidence: dict[str, float] = {}
+
+    @property
+    def llm(self):
+        if self._llm is None:
+            key = (str(self.model_path.resolve()), self.n_threads, self.n_ctx)
+            if key not in _LOADED:
+                t0 = time.perf_counter()
+                try:
+                    from llama_cpp import Llama
+                except ImportError as e:
+                    raise ModelLoadError("llama-cpp-python is not installed; run 'make setup' "
+                                         "(scripts/setup-models.sh builds it once for this CPU)") from e
+                try:
+                    _LOADED[key] = Llama(model_path=str(self.model_path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                         n_threads_batch=self.n_threads, n_batch=512, verbose=False)
+                except Exception as e:  # llama.cpp reports a bad file as ValueError/RuntimeError
+                    raise ModelLoadError(f"cannot load the LLM {self.model_path}: {e}; run 'make setup' to fetch "
+                                         "the default model, or pass another GGUF with --llm-model") from e
+                self.load_seconds = time.perf_counter() - t0
+            self._llm = _LOADED[key]
+        return self._llm
+
+    def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
+                 choices: dict[str, list[str]] | None = None,
+                 reply_model: type[BaseModel] | None = None) -> str:
+        from .decode import ConstrainedDecoder, supported
+
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        if supported(schema):
+            dec = ConstrainedDecoder(self.llm)
+            text = dec.run(messages, schema, choices or {})
+            self.field_confidence = dec.field_confidence
+            return text
+        from llama_cpp import LlamaGrammar
+
+        grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
+        out = self.llm.create_chat_completion(messages=messages, grammar=grammar, temperature=0.0, max_tokens=512)
+        self.field_confidence = {}
+        return out["choices"][0]["message"]["content"]
+
+
+def check_model(path: Path) -> None:
+    if not path.is_file():
+        raise ModelLoadError(f"the LLM model file {path} is missing; run 'make setup' (scripts/setup-models.sh "
+                             "fetches the default model) or pass --llm-model PATH to a GGUF file")

@@ -1,0 +1,88 @@
+"""Business rules that choose among alternative candidates before a document is flagged for review.
+
+- subtotal + tax = total (within 0.01): when the chosen amounts disagree, search the document's amount
+  candidates for a triple that adds up and keeps two of the three chosen values (then the chosen total,
+  then the later-printed amounts win ties). Found: those fields take the alternatives (confidence x 0.9);
+  not found: the three keep their values with confidence x 0.7, and validation flags the document.
+- due date not before the invoice date: a later date on a line labelled as a due date replaces it.
+
+The remaining checks (ISO 4217, IBAN mod-97, VAT formats, line items sum) are in :mod:`docpipe.validate`,
+which turns every failure into a review reason.
+"""
+
+from __future__ import annotations
+
+from ...types import GroundedDate, GroundedNumber, Invoice
+from ...validate import TOLERANCE
+from ..invoice import LABELS
+from .candidates import Candidate, Candidates
+
+_TOTALS = ("subtotal", "total_tax", "total")
+
+
+def _number(c: Candidate, confidence: float) -> GroundedNumber:
+    return GroundedNumber(value=float(c.value), text=c.text, confidence=round(confidence, 4), page=c.span.page,
+                          bbox=c.span.bbox)
+
+
+def _adds_up(s: float, x: float, t: float) -> bool:
+    return abs(round(s + x, 2) - t) <= TOLERANCE + 1e-9
+
+
+def fix_totals(inv: Invoice, cands: Candidates) -> bool:
+    """Re-choose subtotal/tax/total among candidates when they do not add up. True when changed."""
+    cur = {k: getattr(inv, k) for k in _TOTALS}
+    if any(v is None for v in cur.values()):
+        return False
+    if _adds_up(cur["subtotal"].value, cur["total_tax"].value, cur["total"].value):
+        return False
+    amounts = cands.by_kind.get("amount", [])
+    by_value: dict[float, list[int]] = {}
+    for i, c in enumerate(amounts):
+        by_value.setdefault(round(float(c.value), 2), []).append(i)
+    best = None
+    for i, s in enumerate(amounts):
+        for j, x in enumerate(amounts):
+            if i == j:
+                continue
+            t_val = round(float(s.value) + float(x.value), 2)
+            for k in by_value.get(t_val, []):
+                if k in (i, j):
+                    continue
+                t = amounts[k]
+                kept = sum(abs(float(c.value) - cur[name].value) <= 0.005
+                           for name, c in (("subtotal", s), ("total_tax", x), ("total", t)))
+                if kept < 2:
+                    continue
+                score = (kept, abs(float(t.value) - cur["total"].value) <= 0.005, k, i)
+                if best is None or score > best[0]:
+                    best = (score, s, x, t)
+    if best is None:
+        for name in _TOTALS:
+            g = cur[name]
+            setattr(inv, name, g.model_copy(update={"confidence": round(g.confidence * 0.7, 4)}))
+        return False
+    _, s, x, t = best
+    for name, c in (("subtotal", s), ("total_tax", x), ("total", t)):
+        if abs(float(c.value) - cur[name].value) > 0.005:
+            setattr(inv, name, _number(c, c.span.confidence * 0.9))
+    return True
+
+
+def fix_due_date(inv: Invoice, cands: Candidates) -> bool:
+    if not (inv.invoice_date and inv.due_date) or inv.due_date.value >= inv.invoice_date.value:
+        return False
+    for c in cands.by_kind.get("date", []):
+        if c.value >= inv.invoice_date.value and LABELS["due_date"].search(cands.lines[c.line][1].text):
+            inv.due_date = GroundedDate(value=c.value, text=c.text, confidence=round(c.span.confidence * 0.9, 4),
+                                        page=c.span.page, bbox=c.span.bbox)
+            return True
+    return False
+
+
+def apply_rules(inv: Invoice, cands: Candidates) -> list[str]:
+    """Apply the rules in place; returns notes for the review reasons (none when a rule was satisfied by an
+    alternative: the values are then consistent)."""
+    fix_totals(inv, cands)
+    fix_due_date(inv, cands)
+    return []

@@ -1,0 +1,220 @@
+"""LLM structuring: the rules read the document first, the model chooses among grounded candidates, business
+rules pick among alternatives.
+
+1. The deterministic rules (:mod:`docpipe.structure.invoice`) give a complete first reading: the prior and the
+   fallback, and the only source of line items (too many tokens for the embedded model).
+2. The model gets a compact view of the page (:mod:`.prompt`) and fills a flat schema whose typed fields are
+   enums of candidate texts (:mod:`.schema`); every value is grounded back to page words (:mod:`.ground`),
+   a value that is not on the page is dropped with a review note.
+3. Merge, per field: the model's grounded value wins; where it gave none, the rules' value stays.
+4. Rules with alternatives (:mod:`.rules`): when subtotal + tax != total, other amount candidates are tried
+   before the document is flagged; a due date before the invoice date is replaced by a later date candidate.
+
+Confidence per field (documented in ``models/llm/MODEL_CARD.md``)::
+
+    confidence = OCR confidence of the grounded words            (min over the words, 0-1)
+               x agreement: 1.0 model and rules agree, 0.85 model only, 0.75 model overrides the rules,
+                            0.8 x the rule's own certainty when the model gave nothing
+               x grounding: 1.0 exact print, 0.85 matched by value or fuzzily
+               x model certainty: 0.6 + 0.4 x p, p = probability mass of the chosen value among the allowed
+                            ones (embedded backend; servers give none: 1.0)
+               x rules: 1.0 in an arithmetic check that holds, 0.7 when it fails, 0.9 chosen as an alternative
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ...errors import StructuringError
+from ...types import Drawing, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice, TitleBlock
+from ..drawing import _title_block_box, extract_drawing
+from ..invoice import extract_invoice
+from ..layout import PageView, Span
+from .backends import Backend
+from .candidates import Candidates, collect
+from .ground import Block, Grounded, ground_reply
+from .prompt import SYSTEM, invoice_prompt, title_block_prompt
+from .rules import apply_rules
+from .schema import INVOICE_FIELDS, RECEIPT_FIELDS, TITLE_BLOCK_FIELDS, build_spec
+
+MAX_BLOCK_LINES = 5
+
+
+class LlmStructurer:
+    """Invoices, receipts and drawing title blocks with a model ``backend``; ``notes`` and timings of the
+    last document are kept on the instance (``last_notes``, ``last_llm_seconds``)."""
+
+    def __init__(self, backend: Backend, *, max_prompt_chars: int = 3600) -> None:
+        self.backend = backend
+        self.max_prompt_chars = max_prompt_chars
+        self.last_notes: list[str] = []
+        self.last_llm_seconds = 0.0
+        self.last_reply: dict[str, Any] = {}
+
+    # -- model call ------------------------------------------------------------------------------------
+
+    def _ask(self, prompt: str, spec) -> dict[str, Any]:
+        model = spec.reply_model()
+        t0 = time.perf_counter()
+        try:
+            text = self.backend.complete(prompt, spec.json_schema(), system=SYSTEM, choices=spec.choices,
+                                         reply_model=model)
+        finally:
+            self.last_llm_seconds += time.perf_counter() - t0
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise StructuringError(f"the LLM reply is not JSON: {str(e)[:200]}") from e
+        if not isinstance(data, dict):
+            raise StructuringError("the LLM reply is not a JSON object")
+        # Lenient on purpose: a value outside its enum is dropped by grounding, with a review note, rather
+        # than losing the whole reply (servers were already re-asked with the strict model's error).
+        names = {f.name for f in spec.fields}
+        data = {k: (v if v is None or isinstance(v, str) else str(v)) for k, v in data.items() if k in names}
+        self.last_reply = data
+        return data
+
+    def _model_certainty(self, name: str) -> float:
+        p = getattr(self.backend, "field_confidence", {}).get(name)
+        return 1.0 if p is None else 0.6 + 0.4 * p
+
+    # -- invoices --------------------------------------------------------------------------------------
+
+    def invoice(self, views: list[PageView], *, receipt: bool) -> Invoice:
+        self.last_notes, self.last_llm_seconds, self.last_reply = [], 0.0, {}
+        inv = extract_invoice(views, receipt=receipt)
+        cands = collect(views)
+        blocks = _blocks(views[0], cands)
+        fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
+        text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
+                                          if len(c.value) <= 60))
+        spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
+        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_chars=self.max_prompt_chars)
+        reply = self._ask(prompt, spec)
+        grounded, notes = ground_reply(fields, reply, cands, blocks)
+        self.last_notes.extend(notes)
+        for spec_f in fields:
+            g = grounded.get(spec_f.name)
+            if g is not None:
+                _merge(inv, spec_f.name, g, self._model_certainty(spec_f.name))
+            else:
+                _fallback(inv, spec_f.name)
+        self.last_notes.extend(apply_rules(inv, cands))
+        return inv
+
+    # -- drawings --------------------------------------------------------------------------------------
+
+    def drawing(self, views: list[PageView]) -> Drawing:
+        """Dimensions and notes stay with the deterministic parser; the model fills the title block from
+        the lines inside the title-block box (else the lowest fifth of page 1)."""
+        self.last_notes, self.last_llm_seconds, self.last_reply = [], 0.0, {}
+        drawing = extract_drawing(views)
+        view = views[0]
+        box = _title_block_box(views) or (0, int(view.page.height * 0.8), view.page.width, view.page.height)
+        lines = [ln for ln in view.lines if ln.bbox[1] >= box[1] - 5 and ln.bbox[0] >= box[0] - 5]
+        if not lines:
+            return drawing
+        sub = _SubView(view, lines)
+        cands = collect([sub])
+        spec = build_spec(TITLE_BLOCK_FIELDS, cands,
+                          text_choices=list(dict.fromkeys(c.value for c in cands.by_kind.get("text", []))),
+                          block_choices=[])
+        reply = self._ask(title_block_prompt([" | ".join(ln.text for ln in row) for row in sub.rows()], spec), spec)
+        grounded, notes = ground_reply(TITLE_BLOCK_FIELDS, reply, cands, {})
+        self.last_notes.extend(notes)
+        tb: TitleBlock = drawing.title_block
+        for name, g in grounded.items():
+            current = getattr(tb, name)
+            agree = current is not None and str(current.value) == str(g.value)
+            conf = round(g.span.confidence * (1.0 if agree else 0.8) * self._model_certainty(name), 4)
+            if name == "date":
+                setattr(tb, name, GroundedDate(value=g.value, text=g.span.text, confidence=conf, page=g.span.page,
+                                               bbox=g.span.bbox))
+            else:
+                setattr(tb, name, GroundedText(value=str(g.value), text=g.span.text, confidence=conf,
+                                               page=g.span.page, bbox=g.span.bbox))
+        return drawing
+
+
+class _SubView(PageView):
+    """A page view restricted to some lines (the title block)."""
+
+    def __init__(self, view: PageView, lines) -> None:  # noqa: D401 - no super().__init__: reuse the page
+        self.page = view.page
+        self.number = view.number
+        self.lines = list(lines)
+        self.text_height = view.text_height
+
+
+def _blocks(view: PageView, cands: Candidates) -> dict[str, Block]:
+    """Runs of 1-5 consecutive lines in the upper half of page 1, joined by ', ' (address choices)."""
+    lines = [ln for ln in view.lines if ln.bbox[1] < view.page.height * 0.5]
+    out: dict[str, Block] = {}
+    for i in range(len(lines)):
+        for j in range(i + 1, min(len(lines), i + MAX_BLOCK_LINES) + 1):
+            spans = [view.span(ln) for ln in lines[i:j]]
+            text = ", ".join(s.text.strip(" ,").replace('"', "'") for s in spans)
+            if len(text) <= 160:
+                out.setdefault(text, Block(text=text, spans=spans))
+    return out
+
+
+_PARTY = {"vendor_name": ("vendor", "name"), "vendor_address": ("vendor", "address"),
+          "customer_name": ("customer", "name")}
+
+
+def _get(inv: Invoice, name: str):
+    if name in _PARTY:
+        party, attr = _PARTY[name]
+        return getattr(getattr(inv, party), attr)
+    return getattr(inv, name)
+
+
+def _set(inv: Invoice, name: str, value) -> None:
+    if name in _PARTY:
+        party, attr = _PARTY[name]
+        setattr(getattr(inv, party), attr, value)
+    else:
+        setattr(inv, name, value)
+
+
+def _merge(inv: Invoice, name: str, g: Grounded, certainty: float) -> None:
+    current = _get(inv, name)
+    if current is None:
+        agreement = 0.85
+    elif _same(current.value, g.value):
+        agreement = 1.0
+    else:
+        agreement = 0.75
+    conf = round(min(1.0, g.span.confidence * agreement * (1.0 if g.exact else 0.85) * certainty), 4)
+    span: Span = g.span
+    if current is not None and agreement == 1.0 and current.bbox is not None:
+        # Keep the rules' box when they agree (it may be the labelled occurrence of a repeated value).
+        _set(inv, name, current.model_copy(update={"confidence": max(conf, current.confidence)}))
+        return
+    common = {"text": span.text, "confidence": conf, "page": span.page, "bbox": span.bbox}
+    if name in ("invoice_date", "due_date"):
+        _set(inv, name, GroundedDate(value=g.value, **common))
+    elif name in ("subtotal", "total_tax", "total", "amount_due"):
+        _set(inv, name, GroundedNumber(value=float(g.value), **common))
+    elif name == "currency":
+        _set(inv, name, GroundedCurrency(value=g.value, **common))
+    else:
+        _set(inv, name, GroundedText(value=str(g.value), **common))
+
+
+def _fallback(inv: Invoice, name: str) -> None:
+    current = _get(inv, name)
+    if current is not None:
+        _set(inv, name, current.model_copy(update={"confidence": round(current.confidence * 0.8, 4)}))
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= 0.005
+        except (TypeError, ValueError):
+            return False
+    return str(a).casefold().strip() == str(b).casefold().strip()

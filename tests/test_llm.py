@@ -1,0 +1,309 @@
+"""LLM structuring: prompt and candidates, grounding, dropped inventions, repair loop against a fake
+OpenAI-compatible server on loopback, validation alternatives, constrained decoding on a toy model, and one
+slow test with the real embedded model."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from docpipe.errors import ModelLoadError, StructuringError
+from docpipe.ocr import group_lines
+from docpipe.options import PipelineOptions, StructureOptions
+from docpipe.structure import Structurer
+from docpipe.structure.layout import PageView
+from docpipe.structure.llm import FakeBackend, LlmStructurer, OpenAIBackend
+from docpipe.structure.llm.candidates import collect
+from docpipe.structure.llm.decode import ConstrainedDecoder
+from docpipe.structure.llm.schema import INVOICE_FIELDS, build_spec
+from docpipe.types import Page, Word
+
+H = 32
+ROOT = Path(__file__).resolve().parents[1]
+
+INVOICE = [
+    (200, 200, "ACME Widgets GmbH"), (200, 260, "Hauptstrasse 5"), (200, 310, "10115 Berlin"),
+    (1600, 200, "RECHNUNG"), (1600, 350, "Rechnungsnummer: RE-2025-0042"), (1600, 410, "Datum: 14.03.2025"),
+    (1600, 470, "Fällig am: 13.04.2025"),
+    (200, 600, "Rechnungsempfänger:"), (200, 650, "Bauer Bau AG"), (200, 700, "Ringweg 12"),
+    (200, 1000, "Beschreibung"), (1200, 1000, "Menge"), (1500, 1000, "Einzelpreis"), (2000, 1000, "Betrag"),
+    (200, 1080, "Stahlwinkel verzinkt"), (1200, 1080, "2"), (1500, 1080, "10,00"), (2000, 1080, "20,00"),
+    (200, 1150, "Sechskantschraube M8"), (1200, 1150, "100"), (1500, 1150, "0,25"), (2000, 1150, "25,00"),
+    (200, 1220, "Montage"), (1200, 1220, "3"), (1500, 1220, "45,50"), (2000, 1220, "136,50"),
+    (1500, 1500, "Zwischensumme"), (2000, 1500, "181,50"),
+    (1500, 1570, "MwSt. 19%"), (2000, 1570, "34,49"),
+    (1500, 1640, "Gesamtbetrag EUR"), (2000, 1640, "215,99"),
+    (200, 2000, "IBAN: DE89 3704 0044 0532 0130 00"), (200, 2060, "USt-IdNr.: DE123456789"),
+]
+
+
+def page(items, number=1, size=(2480, 3508)) -> Page:
+    words = []
+    for x, y, text in items:
+        for token in text.split(" "):
+            if token:
+                w = max(8, int(len(token) * 0.55 * H))
+                words.append(Word(text=token, bbox=(x, y, x + w, y + H), confidence=0.95))
+            x += int((len(token) + 1) * 0.55 * H)
+    return Page(number=number, width=size[0], height=size[1], dpi=300, text_source="ocr", lines=group_lines(words))
+
+
+def word_box(pg: Page, text: str):
+    return next(w.bbox for ln in pg.lines for w in ln.words if w.text == text)
+
+
+REPLY = {"invoice_number": "RE-2025-0042", "invoice_date": "14.03.2025", "due_date": "13.04.2025",
+         "vendor_name": "ACME Widgets GmbH", "customer_name": "Bauer Bau AG", "currency": "EUR",
+         "subtotal": "181,50", "total_tax": "34,49", "total": "215,99"}
+
+
+def run(reply, items=INVOICE):
+    pg = page(items)
+    backend = FakeBackend([reply])
+    st = LlmStructurer(backend)
+    inv = st.invoice([PageView(pg)], receipt=False)
+    return pg, backend, st, inv
+
+
+def test_prompt_holds_the_page_and_the_schema_offers_candidates():
+    _, backend, _, _ = run(REPLY)
+    prompt, schema = backend.calls[0]
+    assert "Rechnungsnummer: RE-2025-0042" in prompt and "Gesamtbetrag EUR | 215,99" in prompt
+    props = schema["properties"]
+    assert "215,99" in props["total"]["enum"] and None in props["total"]["enum"]
+    assert "14.03.2025" in props["invoice_date"]["enum"]
+    assert "RE-2025-0042" in props["invoice_number"]["enum"]
+    assert props["currency"]["enum"][0] == "EUR"
+    assert props["vendor_name"]["maxLength"] <= 80
+
+
+def test_chosen_values_are_grounded_to_their_words():
+    pg, _, st, inv = run(REPLY)
+    assert inv.invoice_number.value == "RE-2025-0042"
+    assert inv.invoice_number.bbox == word_box(pg, "RE-2025-0042")
+    assert inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99") and inv.total.page == 1
+    assert str(inv.invoice_date.value) == "2025-03-14" and inv.invoice_date.bbox == word_box(pg, "14.03.2025")
+    assert inv.vendor.name.value == "ACME Widgets GmbH"
+    assert inv.customer.name.value == "Bauer Bau AG"
+    assert all(0 < f.confidence <= 1 for f in (inv.total, inv.invoice_number, inv.vendor.name))
+    assert st.last_notes == []
+
+
+def test_an_invented_value_is_dropped_with_a_review_reason():
+    pg, _, st, inv = run({**REPLY, "vendor_name": "Globex Corporation", "total": "999,99"})
+    assert any("vendor name 'Globex Corporation'" in n and "not on the page" in n for n in st.last_notes)
+    assert any("total '999,99'" in n for n in st.last_notes)
+    # the rules' reading stays: grounded, never the invention
+    assert inv.vendor.name is None or inv.vendor.name.value != "Globex Corporation"
+    assert inv.total is not None and inv.total.value == 215.99
+
+
+def test_server_style_normalised_values_are_grounded_by_value():
+    pg, _, _, inv = run({**REPLY, "invoice_date": "2025-03-14", "total": "215.99", "vendor_name": "acme widgets gmbh"})
+    assert inv.invoice_date.bbox == word_box(pg, "14.03.2025")
+    assert inv.total.bbox == word_box(pg, "215,99")
+    assert inv.vendor.name.value == "ACME Widgets GmbH"
+
+
+def test_validation_picks_an_alternative_candidate_when_totals_do_not_add_up():
+    # The model took a line amount for the tax: 181.50 + 20.00 != 215.99, and 34,49 on the page fixes it.
+    pg, _, _, inv = run({**REPLY, "total_tax": "20,00"})
+    assert inv.total_tax.value == 34.49 and inv.total_tax.bbox == word_box(pg, "34,49")
+    assert inv.subtotal.value == 181.5 and inv.total.value == 215.99
+
+
+def test_pipeline_reports_dropped_values_in_review_reasons():
+    from docpipe.pipeline import Pipeline, PageOutcome
+    from docpipe.ingest import SourceFile
+
+    pipe = Pipeline(PipelineOptions(workers=1))
+    pipe.structurer.llm = LlmStructurer(FakeBackend([{**REPLY, "invoice_number": "INV-404"}]))
+    src = SourceFile(path=Path("x.png"), rel="x.png", sha256="0" * 64, media_type="image/png", pages=1)
+    result = pipe.finish(src, [PageOutcome(number=1, page=page(INVOICE))])
+    assert result.needs_review
+    assert any("invoice number 'INV-404'" in r for r in result.review_reasons)
+    assert result.invoice.invoice_number.value == "RE-2025-0042"  # the rules' grounded value
+
+
+def test_a_reply_that_is_not_json_is_a_structuring_error():
+    with pytest.raises(StructuringError):
+        run("this is not json")
+
+
+def test_missing_embedded_model_is_a_clear_model_load_error(tmp_path):
+    with pytest.raises(ModelLoadError, match="make setup"):
+        Structurer(StructureOptions(backend="llm", llm_model=tmp_path / "absent.gguf"))
+
+
+# --- a fake OpenAI-compatible server on loopback ---------------------------------------------------------------
+
+
+class _Server:
+    def __init__(self, replies: list[str], status: int = 200):
+        self.replies = list(replies)
+        self.requests: list[dict] = []
+        self.headers: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.requests.append(body)
+                outer.headers.append(dict(self.headers))
+                content = outer.replies.pop(0) if outer.replies else "{}"
+                data = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+                self.send_response(200 if self.path == "/v1/chat/completions" else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_openai_backend_repairs_an_invalid_reply(monkeypatch):
+    monkeypatch.setenv("DOCPIPE_LLM_API_KEY", "sk-test")
+    with _Server(["Sure! Here it is: {oops", json.dumps(REPLY)]) as srv:
+        backend = OpenAIBackend(srv.url + "/v1", "qwen-test", timeout=10)
+        st = LlmStructurer(backend)
+        pg = page(INVOICE)
+        inv = st.invoice([PageView(pg)], receipt=False)
+    assert len(srv.requests) == 2
+    first, second = srv.requests
+    assert first["model"] == "qwen-test" and first["temperature"] == 0
+    assert first["response_format"]["type"] == "json_schema"
+    assert "215,99" in first["response_format"]["json_schema"]["schema"]["properties"]["total"]["enum"]
+    assert "not valid" in second["messages"][-1]["content"]  # the validation error is sent back
+    assert srv.headers[0].get("Authorization") == "Bearer sk-test"
+    assert inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99")
+
+
+def test_openai_backend_gives_up_after_bounded_repairs():
+    with _Server(["nope", "still nope", "never"]) as srv:
+        backend = OpenAIBackend(srv.url, "m", timeout=10, max_repairs=1)
+        with pytest.raises(StructuringError, match="after 1 repairs"):
+            backend.complete("x", {"type": "object", "properties": {}})
+    assert len(srv.requests) == 2
+
+
+def test_structure_options_pick_the_server_backend(monkeypatch):
+    monkeypatch.setenv("DOCPIPE_LLM_URL", "http://127.0.0.1:9/v1")
+    st = Structurer(StructureOptions(backend="llm", llm_model_name="m"))
+    assert isinstance(st.llm.backend, OpenAIBackend) and st.llm.backend.endpoint.endswith("/v1/chat/completions")
+
+
+# --- constrained decoding on a toy character-level "model" --------------------------------------------------
+
+
+class ToyLlama:
+    """One token per byte; logits favour the bytes of ``wanted`` in order (a fake llama_cpp.Llama)."""
+
+    def __init__(self, wanted: str):
+        self.wanted = wanted.encode()
+        self.input_ids = np.zeros(4096, dtype=np.intc)
+        self.n_tokens = 0
+        self.fed: list[int] = []
+        self.metadata: dict = {}
+        self._logits = np.zeros(256, dtype=np.float32)
+
+        class Ctx:
+            def get_logits(ctx_self):
+                return self._logits.ctypes.data_as(np.ctypeslib.ctypes.POINTER(np.ctypeslib.ctypes.c_float))
+
+        self._ctx = Ctx()
+        self.reply_start = None
+
+    def n_vocab(self):
+        return 256
+
+    def n_ctx(self):
+        return 4096
+
+    def tokenize(self, b, add_bos=False, special=False):
+        return list(b)
+
+    def detokenize(self, toks, special=False):
+        return bytes(toks)
+
+    def eval(self, toks):
+        self.input_ids[self.n_tokens:self.n_tokens + len(toks)] = toks
+        self.n_tokens += len(toks)
+        self.fed.extend(toks)
+        text = bytes(self.fed)
+        i = text.rfind(b"assistant\n")
+        reply = text[i + len("assistant\n"):] if i >= 0 else b""
+        # favour the next byte of `wanted` after the longest suffix of `reply` that is a prefix of it
+        self._logits[:] = 0
+        pos = text.rfind(b": ")
+        done = text[pos + 2:] if pos >= 0 else b""
+        nxt = self.wanted[len(done)] if len(done) < len(self.wanted) and self.wanted.startswith(done) else ord("n")
+        self._logits[nxt] = 10.0
+
+
+def test_constrained_decoder_only_emits_allowed_values():
+    llm = ToyLlama('"14.03.2025"')
+    schema = {"type": "object", "properties": {"invoice_date": {"enum": ["14.03.2025", "13.04.2025", None]}}}
+    text = ConstrainedDecoder(llm).run([{"role": "user", "content": "x"}], schema, {})
+    assert json.loads(text) == {"invoice_date": "14.03.2025"}
+    llm = ToyLlama('"99.99.9999"')  # the model wants a value that is not allowed
+    text = ConstrainedDecoder(llm).run([{"role": "user", "content": "x"}], schema, {})
+    assert json.loads(text)["invoice_date"] in ("14.03.2025", "13.04.2025", None)
+
+
+def test_constrained_decoder_copies_names_from_page_choices():
+    llm = ToyLlama('"ACME Widgets GmbH"')
+    schema = {"type": "object", "properties": {"vendor_name": {"type": ["string", "null"], "maxLength": 60}}}
+    dec = ConstrainedDecoder(llm)
+    text = dec.run([{"role": "user", "content": "x"}], schema, {"vendor_name": ["ACME Widgets GmbH", "ACME", "Bauer"]})
+    assert json.loads(text) == {"vendor_name": "ACME Widgets GmbH"}
+    assert 0 <= dec.field_confidence["vendor_name"] <= 1
+
+
+def test_spec_caps_enums_and_keeps_the_last_amounts():
+    items = [(200, 100 + 40 * i, f"Item {i} {i},00") for i in range(80)]
+    cands = collect([PageView(page(items))])
+    spec = build_spec(INVOICE_FIELDS, cands, text_choices=[], block_choices=[])
+    assert len(spec.enums["total"]) == 60 and "79,00" in spec.enums["total"]
+
+
+# --- the real embedded model ----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_embedded_model_reads_the_sample_invoice():
+    opts = StructureOptions(backend="llm")
+    if not opts.model_path().is_file():
+        pytest.skip("embedded model not fetched (make setup)")
+    pytest.importorskip("llama_cpp")
+    from docpipe.pipeline import Pipeline
+
+    expected = json.loads((ROOT / "sample_docs/expected/invoice_en_scan.pdf.json").read_text())["invoice"]
+    pipe = Pipeline(PipelineOptions(structure=opts, workers=1))
+    result = pipe.process(ROOT / "sample_docs/invoice_en_scan.pdf")
+    inv = result.invoice
+    assert result.doc_type == "invoice" and inv is not None
+    assert inv.invoice_number.value == expected["invoice_number"]["value"]
+    assert str(inv.invoice_date.value) == expected["invoice_date"]["value"]
+    assert abs(inv.total.value - expected["total"]["value"]) < 0.01
+    assert inv.currency.value == expected["currency"]["value"]
+    for field in (inv.invoice_number, inv.invoice_date, inv.total):
+        assert field.page == 1 and field.bbox is not None and field.text
+    assert pipe.structurer.last_llm_seconds > 0

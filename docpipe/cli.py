@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from . import __version__
 from .errors import DocpipeError
-from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions
+from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions, StructureOptions
 from .types import EXPORTED_MODELS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -53,6 +53,14 @@ def run(
     resume: Annotated[bool, typer.Option("--resume/--no-resume",
                                          help="Skip documents already in the output manifest (same sha256).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or per-document lines.")] = False,
+    llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Structure invoices, receipts and title blocks with "
+                                      "the LLM choosing among grounded candidates (embedded model unless --llm-url).")
+                   ] = False,
+    llm_model: Annotated[Path | None, typer.Option(help="GGUF model file for the embedded LLM (implies --llm). "
+                                                   "Default: models/llm/ (make setup) or $DOCPIPE_LLM_MODEL.")] = None,
+    llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server, e.g. http://host:8000/v1 (implies "
+                                                "--llm); API key from $DOCPIPE_LLM_API_KEY.")] = None,
+    llm_model_name: Annotated[str | None, typer.Option(help="Model name on the --llm-url server.")] = None,
 ) -> None:
     """Digitize every document under INPUT into OUT."""
     from .pipeline import run_batch
@@ -61,10 +69,20 @@ def run(
         options = PipelineOptions(
             ingest=IngestOptions(dpi=dpi, force_ocr=force_ocr, max_pages=max_pages, max_pixels=max_pixels),
             orient=OrientOptions(osd=osd), ocr=OcrOptions(lang=lang, psm=psm),
+            structure=StructureOptions(backend="llm" if (llm or llm_model or llm_url) else "rules",
+                                       llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name),
             workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
     except ValueError as e:
         err.print(f"[red]invalid option:[/red] {e}")
         raise typer.Exit(2) from None
+    if options.structure.backend == "llm":
+        from .structure import Structurer
+
+        try:  # a missing model or llama-cpp-python is a usage error here, not a crash in every worker
+            Structurer(options.structure)
+        except DocpipeError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2) from None
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet)
     task = progress.add_task("documents", total=None)

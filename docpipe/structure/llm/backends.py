@@ -161,6 +161,11 @@ class LlamaCppBackend:
         self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
         self.n_ctx = n_ctx
         check_model(self.model_path)
+        import importlib.util
+
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ModelLoadError("llama-cpp-python is not installed; run 'make setup' (scripts/setup-models.sh "
+                                 "builds it once for this CPU)")
         self._llm = None
         self.load_seconds = 0.0
         self.field_confidence: dict[str, float] = {}

@@ -15,8 +15,8 @@ import os
 import sys
 from typing import Any
 
-from flows.digitize import add_arguments, digitize_folder, params_from_args
-from flows.params import DigitizeParams
+from flows.digitize import digitize_folder
+from flows.params import DigitizeParams, add_arguments, check_api_for_dask, params_from_args
 
 DEPLOYMENT = "scheduled-ingest"
 
@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timezone", help="IANA time zone of the schedule, e.g. Europe/Berlin (default UTC)")
     ap.add_argument("--name", default=DEPLOYMENT, help="deployment name")
     a = ap.parse_args(argv)
+    check_api_for_dask(a)
     # Served runs load the flow from flows/digitize.py in a subprocess: the task runner comes from these.
     if a.dask_address:
         os.environ["DOCPIPE_DASK_ADDRESS"] = a.dask_address

@@ -40,7 +40,7 @@ from docpipe.overlay import render_overlays
 from docpipe.pipeline import Pipeline, failed_result
 from docpipe.types import DocumentResult, ManifestLine
 from flows.artifacts import key_fields, publish, summary_markdown
-from flows.params import DigitizeParams, cache_key
+from flows.params import DigitizeParams, add_arguments, cache_key, check_api_for_dask, params_from_args
 
 STRUCTURE_LIMIT = "docpipe-structure"
 RETRIES = 2
@@ -56,7 +56,7 @@ def task_runner(*, workers: int | None = None, dask_address: str | None = None, 
         if dask_address:
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+                                              "processes": True, "dashboard_address": ":0"})
     return ThreadPoolTaskRunner(max_workers=workers or os.cpu_count() or 1)
 
 
@@ -261,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m flows.digitize", description=__doc__.split("\n\n")[0])
     add_arguments(ap)
     a = ap.parse_args(argv)
+    check_api_for_dask(a)
     runner = task_runner(workers=a.workers, dask_address=a.dask_address, dask_workers=a.dask_workers)
     state = digitize_folder.with_options(task_runner=runner)(params_from_args(a), return_state=True)
     if state.is_completed():
@@ -268,30 +269,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"flow run {state.name}: {state.message}", file=sys.stderr)
     return 1
-
-
-def add_arguments(ap: argparse.ArgumentParser) -> None:
-    ap.add_argument("--input", required=True, help="folder of documents")
-    ap.add_argument("--out", required=True, help="output folder")
-    ap.add_argument("--sink", help="sqlite:///path.db or postgresql+psycopg://user:pw@host/db")
-    ap.add_argument("--webhook", help="URL that receives each finished document (POST)")
-    ap.add_argument("--overlays", choices=["none", "review", "all"], default="review")
-    ap.add_argument("--move-processed", action="store_true", help="move finished inputs to --processed-dir")
-    ap.add_argument("--processed-dir", help="default: <input>/processed")
-    ap.add_argument("--exclude", action="append", default=[], help="glob on relative paths (repeatable)")
-    ap.add_argument("--dpi", type=int, default=300)
-    ap.add_argument("--lang", default="eng", help="Tesseract languages, e.g. eng+deu")
-    ap.add_argument("--structure-slots", type=int, default=1)
-    ap.add_argument("--workers", type=int, help="threads for document tasks (default: CPU count)")
-    ap.add_argument("--dask-workers", type=int, default=0, help="a local Dask cluster with N processes")
-    ap.add_argument("--dask-address", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
-
-
-def params_from_args(a: argparse.Namespace) -> DigitizeParams:
-    pipeline = PipelineOptions.model_validate({"workers": 1, "ingest": {"dpi": a.dpi}, "ocr": {"lang": a.lang}})
-    return DigitizeParams(input=str(Path(a.input).resolve()), out=str(Path(a.out).resolve()), pipeline=pipeline,
-                          sink=a.sink, webhook=a.webhook, overlays=a.overlays, move_processed=a.move_processed,
-                          processed_dir=a.processed_dir, exclude=a.exclude, structure_slots=a.structure_slots)
 
 
 if __name__ == "__main__":

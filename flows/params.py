@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 from functools import lru_cache
 from pathlib import Path
@@ -64,3 +65,38 @@ def cache_key(sha256: str | None, rel: str, options_json: str, overlays: str) ->
         return None
     h = hashlib.sha256("\0".join((sha256, rel, options_json, overlays, code_version())).encode())
     return f"docpipe-{h.hexdigest()}"
+
+
+# --- command line (flows.digitize, flows.deploy) ---------------------------------------------------------
+
+def check_api_for_dask(a: argparse.Namespace) -> None:
+    """Dask workers are other processes: without a Prefect server each would start a temporary one of its own."""
+    from prefect.settings import get_current_settings
+
+    if (a.dask_workers or a.dask_address) and not get_current_settings().api.url:
+        raise SystemExit("--dask-workers/--dask-address need a Prefect server: start one (`make server`) and "
+                         "export PREFECT_API_URL=http://127.0.0.1:4200/api")
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--input", required=True, help="folder of documents")
+    ap.add_argument("--out", required=True, help="output folder")
+    ap.add_argument("--sink", help="sqlite:///path.db or postgresql+psycopg://user:pw@host/db")
+    ap.add_argument("--webhook", help="URL that receives each finished document (POST)")
+    ap.add_argument("--overlays", choices=["none", "review", "all"], default="review")
+    ap.add_argument("--move-processed", action="store_true", help="move finished inputs to --processed-dir")
+    ap.add_argument("--processed-dir", help="default: <input>/processed")
+    ap.add_argument("--exclude", action="append", default=[], help="glob on relative paths (repeatable)")
+    ap.add_argument("--dpi", type=int, default=300)
+    ap.add_argument("--lang", default="eng", help="Tesseract languages, e.g. eng+deu")
+    ap.add_argument("--structure-slots", type=int, default=1)
+    ap.add_argument("--workers", type=int, help="threads for document tasks (default: CPU count)")
+    ap.add_argument("--dask-workers", type=int, default=0, help="a local Dask cluster with N processes")
+    ap.add_argument("--dask-address", help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
+
+
+def params_from_args(a: argparse.Namespace) -> DigitizeParams:
+    pipeline = PipelineOptions.model_validate({"workers": 1, "ingest": {"dpi": a.dpi}, "ocr": {"lang": a.lang}})
+    return DigitizeParams(input=str(Path(a.input).resolve()), out=str(Path(a.out).resolve()), pipeline=pipeline,
+                          sink=a.sink, webhook=a.webhook, overlays=a.overlays, move_processed=a.move_processed,
+                          processed_dir=a.processed_dir, exclude=a.exclude, structure_slots=a.structure_slots)

@@ -340,3 +340,22 @@ def test_funsd_ocr_one_form(root):
     assert s["pages"] == 1 and s["errors"] == 0
     assert 0.0 <= s["word_cer_micro"] < 0.6  # a sanity bound, not a quality target
     assert data["pages"][0]["dpi"] == 91  # estimated: no dpi metadata, 1000 px / 11 in
+
+
+def test_unrotate_words_inverts_the_readers_rotation():
+    import numpy as np
+    from PIL import Image
+
+    from docpipe.eval.ocr_eval import unrotate_words
+    from docpipe.orient import rotate_clockwise
+
+    w, h = 400, 300
+    a = np.full((h, w), 255, np.uint8)
+    a[50:60, 300:310] = 0
+    for rot in (3.0, -2.5, 90, 180, 270, 92.0):
+        q = int(round(rot / 90)) % 4 * 90
+        up = rotate_clockwise(rotate_clockwise(Image.fromarray(a), q), rot - round(rot / 90) * 90)
+        ys, xs = np.nonzero(np.asarray(up) < 128)
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        back = unrotate_words([Word(text="x", bbox=box, confidence=1.0)], rot, (w, h))[0].bbox
+        assert back == pytest.approx((300, 50, 310, 60), abs=2), rot

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .classify import classify
-from .errors import DocpipeError
+from .errors import DocpipeError, ModelLoadError
 from .ingest import SourceFile, find_inputs, load_page, probe, relative_name, sniff
 from .options import PipelineOptions
 from .output import OutputFolder
@@ -294,7 +294,10 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
         pending.clear()
         pool = make_pool()
         # Start the new workers (and load their models) before the clocks of the requeued documents run.
-        list(pool.map(_ready, range(workers)))
+        try:
+            list(pool.map(_ready, range(workers)))
+        except BrokenProcessPool as e:
+            raise ModelLoadError("worker processes crash as they start; run with --workers 1 to see why") from e
 
     try:
         while jobs or pending:

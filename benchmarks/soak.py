@@ -1,0 +1,116 @@
+"""Memory soak: run the pipeline over ~N generated pages and print peak RSS per worker process and its trend.
+
+    .venv/bin/python benchmarks/soak.py [--pages 1000] [--workers 2] [--distinct 40]
+
+A mixed set of ``--distinct`` synthetic documents (invoices, receipts, drawings, letters) is generated once
+and copied under new names until the folder holds about ``--pages`` pages. Worker RSS is sampled every
+second (psutil); the trend compares the mean worker RSS over the first and the last fifth of the run.
+Workers are recycled after ``PipelineOptions.recycle_after`` jobs, so a pid's life is bounded. Prints figures;
+asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from docpipe.options import PipelineOptions  # noqa: E402
+from docpipe.pipeline import run_batch  # noqa: E402
+
+
+def build_folder(folder: Path, pages: int, distinct: int) -> int:
+    from docpipe.synth import generate
+
+    seed_dir = folder.parent / "seed"
+    n = distinct
+    generate(seed_dir, invoices=n * 4 // 10, receipts=n * 2 // 10, drawings=n * 3 // 10,
+             others=n - n * 4 // 10 - n * 2 // 10 - n * 3 // 10, seed=23)
+    docs = [(p, json.loads((seed_dir / "expected" / f"{p.name}.json").read_text())["source"]["pages"])
+            for p in sorted(seed_dir.iterdir()) if p.is_file()]
+    folder.mkdir(parents=True)
+    total, copy = 0, 0
+    while total < pages:
+        for path, n_pages in docs:
+            if total >= pages:
+                break
+            shutil.copy(path, folder / f"c{copy:04d}_{path.name}")
+            total += n_pages
+        copy += 1
+    return total
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=1000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--distinct", type=int, default=40)
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="docpipe-soak-"))
+    n_pages = build_folder(tmp / "in", args.pages, args.distinct)
+    samples: list[tuple[float, dict[int, int]]] = []
+    tool_peak: dict[str, int] = {}
+    stop = threading.Event()
+    me = psutil.Process()
+
+    def sample() -> None:
+        while not stop.is_set():
+            rss, tools = {}, {}
+            try:
+                # Pool workers are forked by the fork server (a child of this process); tools are theirs.
+                servers = [c for c in me.children() if "forkserver" in " ".join(c.cmdline())]
+                for worker in (w for srv in servers for w in srv.children()):
+                    rss[worker.pid] = worker.memory_info().rss
+                    for tool in worker.children(recursive=True):
+                        tools[tool.name()] = max(tools.get(tool.name(), 0), tool.memory_info().rss)
+            except psutil.Error:
+                pass
+            samples.append((time.perf_counter(), rss))
+            for name, v in tools.items():
+                tool_peak[name] = max(tool_peak.get(name, 0), v)
+            stop.wait(1.0)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    t0 = time.perf_counter()
+    thread.start()
+    summary = run_batch(tmp / "in", tmp / "out", PipelineOptions(workers=args.workers))
+    stop.set()
+    thread.join()
+    wall = time.perf_counter() - t0
+    peak: dict[int, int] = {}
+    for _, rss in samples:
+        for pid, v in rss.items():
+            peak[pid] = max(peak.get(pid, 0), v)
+    mib = 1024 * 1024
+    k = max(1, len(samples) // 5)
+
+    def mean_worker(chunk):
+        vals = [v for _, rss in chunk for v in rss.values()]
+        return sum(vals) / len(vals) / mib if vals else 0.0
+
+    print(f"{summary.total} documents, {summary.pages} pages ({n_pages} planned) in {wall:.0f} s: "
+          f"{summary.pages / wall * 60:.1f} pages/min with {args.workers} workers; "
+          f"{summary.ok} ok, {summary.partial} partial, {summary.failed} failed")
+    print(f"worker processes seen: {len(peak)} (recycled every {PipelineOptions().recycle_after} jobs)")
+    print(f"peak RSS per worker: max {max(peak.values()) / mib:.0f} MiB, median "
+          f"{sorted(peak.values())[len(peak) // 2] / mib:.0f} MiB")
+    print(f"mean worker RSS: first fifth {mean_worker(samples[:k]):.0f} MiB, last fifth "
+          f"{mean_worker(samples[-k:]):.0f} MiB")
+    print("peak RSS of external tools: " + ", ".join(f"{k} {v / mib:.0f} MiB" for k, v in sorted(tool_peak.items())))
+    print(f"parent RSS at the end: {me.memory_info().rss / mib:.0f} MiB")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

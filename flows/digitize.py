@@ -71,14 +71,17 @@ def task_runner_from_env() -> Any:
 
 # --- the task --------------------------------------------------------------------------------------------
 
-_pipelines: dict[str, Pipeline] = {}  # per process, keyed by options JSON: models load once per worker
+_pipelines: dict[str, tuple[Pipeline, threading.Lock]] = {}  # per process, keyed by options JSON
 _pipelines_lock = threading.Lock()
 
 
-def _pipeline(options_json: str) -> Pipeline:
+def _pipeline(options_json: str) -> tuple[Pipeline, threading.Lock]:
+    """The process's Pipeline for these options (models load once per worker process), and a lock for its
+    structuring stage: an embedded LLM must not be called from two threads at once."""
     with _pipelines_lock:
         if options_json not in _pipelines:
-            _pipelines[options_json] = Pipeline(PipelineOptions.model_validate_json(options_json))
+            pipe = Pipeline(PipelineOptions.model_validate_json(options_json))
+            _pipelines[options_json] = (pipe, threading.Lock())
         return _pipelines[options_json]
 
 
@@ -110,14 +113,15 @@ def process_document(path: str, root: str, rel: str, sha256: str | None, out_dir
 
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # parallelism comes from workers, not Tesseract threads
     t0 = time.perf_counter()
-    pipe, src_path, root_path, out = _pipeline(options_json), Path(path), Path(root), Path(out_dir)
+    (pipe, structure_lock), src_path, root_path, out = _pipeline(options_json), Path(path), Path(root), Path(out_dir)
     try:
         src = pipe.probe(src_path, root_path)
     except Exception as e:  # unreadable, corrupt, unsupported: a failed record, not a failed task
         result = failed_result(src_path, root_path, e)
     else:
         outcomes = [pipe.read_page(src, n) for n in range(1, src.pages + 1)]
-        with concurrency(STRUCTURE_LIMIT, occupy=1, strict=False):
+        # This process's lock first, then a slot of the global limit (not held while waiting for the lock).
+        with structure_lock, concurrency(STRUCTURE_LIMIT, occupy=1, strict=False):
             result = pipe.finish(src, outcomes)
     transient = [e for e in result.errors if e.kind in _transient_kinds()]
     if transient and task_run.get_run_count() <= RETRIES:

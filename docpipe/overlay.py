@@ -11,8 +11,7 @@ tables teal. Each box carries a short label (field name and value).
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel
 
 from .ingest import SourceFile, load_page
 from .options import IngestOptions
+from .output import write_atomic
 from .orient import rotate_clockwise
 from .types import DocumentResult, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Page
 
@@ -119,17 +119,10 @@ def draw_overlay(image: Image.Image, page: Page, items: list[Box]) -> Image.Imag
 
 
 def save_png_atomic(image: Image.Image, path: Path) -> None:
-    """Write a PNG through a temporary file in the same folder and a rename: never half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            image.save(f, format="PNG", optimize=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a PNG atomically (see :func:`docpipe.output.write_atomic`)."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=False)
+    write_atomic(path, buf.getvalue())
 
 
 def render_overlays(source: Path, result: DocumentResult, out_dir: Path, stem: str,

@@ -21,7 +21,7 @@ from .dimensions import looks_like_dimension, parse_dimension
 from .ingest import RasterPage
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
-from .orient import Orienter
+from .orient import Orienter, rotate_clockwise
 from .types import Line, Page, Word
 
 _OSD_BELOW_QUALITY = 0.45  # read_quality under which OSD is consulted ('auto'); upright pages score > 0.6
@@ -97,12 +97,12 @@ class PageReader:
         timings["ocr"] = t() - t0
         if self.orient_options.osd == "auto" and read_quality(words) < _OSD_BELOW_QUALITY:
             t0 = t()
-            turned, turn = self.orienter.quarter_turn(image)
+            _, turn = self.orienter.quarter_turn(image)
             timings["orient"] += t() - t0
             if turn:
                 t0 = t()
-                # Skew was estimated on the sideways page: estimate it again on the upright one.
-                image, skew2 = self.orienter.deskew(turned)
+                # Skew was estimated on the sideways page: start again from the scan, turned upright.
+                image, skew2 = self.orienter.deskew(rotate_clockwise(raster.image, turn))
                 rotation = turn + skew2
                 words = self.read_words(image)
                 timings["ocr"] += t() - t0

@@ -95,6 +95,7 @@ class OcrReport:
             "word_cer_micro": edits / chars if chars else None,
             "word_cer_mean": mean([p.word_cer for p in ok]),
             "word_acc": sum(p.word_exact for p in ok) / max(1, sum(p.n_gt_words for p in ok)),
+            "word_wer": 1 - sum(p.word_exact for p in ok) / max(1, sum(p.n_gt_words for p in ok)),
             "word_unmatched": sum(p.word_unmatched for p in ok) / max(1, sum(p.n_gt_words for p in ok)),
             "page_cer_mean": mean([p.page_cer for p in ok]),
             "page_cer_median": statistics.median(p.page_cer for p in ok),
@@ -126,7 +127,7 @@ class OcrReport:
                                      "bag rec", "rot", "s"], rows))
         if s["pages"]:
             out += ["", f"word level: CER {fmt(s['word_cer_micro'])} (micro; per-page mean {fmt(s['word_cer_mean'])}),"
-                        f" exact words {fmt(s['word_acc'])}, words with no prediction {fmt(s['word_unmatched'])}",
+                        f" exact words {fmt(s['word_acc'])} (WER {fmt(s['word_wer'])}), no prediction {fmt(s['word_unmatched'])}",
                     f"page level: CER mean {fmt(s['page_cer_mean'])} (median {fmt(s['page_cer_median'])}), "
                     f"WER mean {fmt(s['page_wer_mean'])}; bag-of-words recall {fmt(s['bag_recall_mean'])}, "
                     f"precision {fmt(s['bag_precision_mean'])}",

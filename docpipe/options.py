@@ -74,11 +74,11 @@ class StructureOptions(_Options):
         "default $DOCPIPE_LLM_URL; its API key is read from $DOCPIPE_LLM_API_KEY")
     llm_model_name: str | None = Field(None, description="model name on the server (default $DOCPIPE_LLM_MODEL_NAME)")
     llm_timeout: float = Field(120.0, gt=0, description="seconds per server request")
-    llm_threads: int | None = Field(None, ge=1, description="CPU threads of the embedded model (default: all cores "
-                                    "up to 4)")
+    llm_threads: int = Field(1, ge=1, description="CPU threads of the embedded model per worker; 1 because workers "
+                             "already run one per core (2 threads were slower on a loaded 2-core machine)")
     llm_max_repairs: int = Field(2, ge=0, le=5, description="re-asks of a server whose reply fails validation")
-    llm_max_prompt_chars: int = Field(3600, ge=500, description="budget of the page view in the prompt, characters "
-                                      "(~3.5 per token; prompt reading dominates the embedded model's time)")
+    llm_max_prompt_tokens: int = Field(550, ge=100, description="budget of the document view in the prompt, tokens "
+                                       "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")
 
     def model_path(self) -> Path:
         """The embedded model's file: the option, else ``$DOCPIPE_LLM_MODEL``, else the default."""

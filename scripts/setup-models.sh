@@ -14,6 +14,7 @@ VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 WHEELS=${DOCPIPE_WHEEL_CACHE:-$HOME/.cache/docpipe/wheels}
 LLAMA_VERSION=0.3.36
+DISKCACHE_VERSION=5.6.3
 MODEL_DIR=models/llm
 MODEL="$MODEL_DIR/qwen2.5-coder-0.5b-instruct-q4.gguf"
 MODEL_SHA256=1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32
@@ -42,8 +43,11 @@ install_llama() {
         [ -n "$wheel" ] || die "the llama-cpp-python wheel was not written to $WHEELS"
     fi
     echo "setup-models: installing $(basename "$wheel")"
-    # Its runtime dependencies (numpy, jinja2, diskcache, typing-extensions) come from requirements.lock.
+    # Its runtime dependencies (numpy, jinja2, typing-extensions, diskcache) belong in requirements.lock;
+    # diskcache is installed here too, pinned, for a lock file that predates the LLM stage.
     "$PY" -m pip install -q --disable-pip-version-check --no-deps "$wheel" || die "installing $wheel failed"
+    "$PY" -c "import diskcache" 2>/dev/null || "$PY" -m pip install -q --disable-pip-version-check --no-deps \
+        "diskcache==$DISKCACHE_VERSION" || die "installing diskcache failed"
     "$PY" -c "import llama_cpp" || die "llama_cpp does not import; delete $wheel and rerun to rebuild it"
 }
 

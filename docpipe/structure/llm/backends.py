@@ -158,7 +158,7 @@ class LlamaCppBackend:
 
     def __init__(self, model_path: Path, *, n_threads: int | None = None, n_ctx: int = 4096) -> None:
         self.model_path = Path(model_path)
-        self.n_threads = n_threads or max(1, min(4, os.cpu_count() or 1))
+        self.n_threads = n_threads or 1
         self.n_ctx = n_ctx
         check_model(self.model_path)
         import importlib.util

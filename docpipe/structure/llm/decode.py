@@ -110,17 +110,19 @@ class ConstrainedDecoder:
         pending = ""
         first = True
         for name, prop in props.items():
-            key = ("{" if first else ", ") + json.dumps(name) + ": "
+            # The model's own JSON style: one key per line; the space after ':' starts the value's token.
+            key = ("{\n  " if first else ",\n  ") + json.dumps(name) + ":"
             first = False
             if not out:
                 self._start(prefix + key)
             else:
                 self._feed(self._tokens(pending + key))
             if "enum" in prop:
-                literals = [json.dumps(v, ensure_ascii=False) for v in prop["enum"]]
+                literals = [" " + json.dumps(v, ensure_ascii=False) for v in prop["enum"]]
             elif name in choices and choices[name]:
                 cap = prop.get("maxLength", 200)
-                literals = ["null"] + [json.dumps(s, ensure_ascii=False) for s in choices[name] if len(s) <= cap]
+                literals = [" null"] + [" " + json.dumps(s, ensure_ascii=False) for s in choices[name]
+                                        if len(s) <= cap]
             else:
                 literals = None
             value, conf, tail = (self._choose(literals) if literals is not None
@@ -128,7 +130,7 @@ class ConstrainedDecoder:
             self.field_confidence[name] = conf
             out.append(key + value)
             pending = tail
-        return "".join(out) + "}"
+        return "".join(out) + "\n}"
 
     def _choose(self, literals: list[str]) -> tuple[str, float, str]:
         """Pick one of ``literals`` (JSON texts). Returns (literal, confidence, text not yet fed)."""
@@ -143,7 +145,7 @@ class ConstrainedDecoder:
                 rest = alive[0][len(done):].decode("utf-8", "ignore")
                 return alive[0].decode("utf-8"), conf, rest
             if not alive:  # cannot happen: every step keeps a live prefix
-                return "null", 0.0, ""
+                return " null", 0.0, ""
             logits = self._logits()
             top = np.argpartition(-logits, TOP_K)[:TOP_K]
             top = top[np.argsort(-logits[top])]
@@ -174,9 +176,9 @@ class ConstrainedDecoder:
 
     def _free(self, max_length: int) -> tuple[str, float, str]:
         """``null`` or a greedy string of at most ``max_length`` characters without quotes or newlines."""
-        value, conf, rest = self._choose(["null", '"'])
-        if value == "null":
-            return "null", conf, rest
+        value, conf, rest = self._choose([" null", ' "'])
+        if value == " null":
+            return " null", conf, rest
         self._feed(self._tokens(rest) if rest else [])
         text = ""
         for _ in range(max_length):
@@ -198,8 +200,8 @@ class ConstrainedDecoder:
             self._feed([tok])
             if piece.endswith('"'):
                 text += piece[:-1]
-                return json.dumps(text[:max_length], ensure_ascii=False), conf, ""
+                return " " + json.dumps(text[:max_length], ensure_ascii=False), conf, ""
             text += piece
             if len(text) >= max_length:
                 break
-        return json.dumps(text[:max_length], ensure_ascii=False), conf * 0.5, '"'
+        return " " + json.dumps(text[:max_length], ensure_ascii=False), conf * 0.5, '"'

@@ -2,11 +2,10 @@
 
 Reading the prompt dominates the embedded model's time (60-250 tokens/s on 2 cores), so the view is terse:
 one row per line of text across the page, columns of the same row joined by `` | ``, a ``--- page N ---``
-marker between pages, and a character budget. When a document is longer than the budget, rows that hold
-no typed candidate (date, amount, ID) on pages after the first are left out first, then the rest is cut.
+marker between pages, and a character budget filled by priority (see :func:`document_view`).
 
-Typed candidates are marked inline where they are printed, e.g. ``Datum: 05.03.2018``; the reply schema
-lists them as the only values a typed field may take (see :mod:`.schema`), so the model copies one.
+Typed candidates stay where they are printed, next to their labels (``Datum: | 05.03.2018``); the reply
+schema lists them as the only values a typed field may take (see :mod:`.schema`), so the model copies one.
 """
 
 from __future__ import annotations
@@ -17,51 +16,66 @@ from .schema import ReplySpec
 
 SYSTEM = ("You extract fields from OCR text of business documents. Answer with JSON only. Copy values "
           "exactly as printed; use null when a field is not on the document.")
-MAX_CHARS = 3600  # ~1,000 tokens of OCR text
+MAX_TOKENS = 550  # of OCR text: ~8 s of prompt reading on one core
 
 
-def page_rows(view: PageView) -> list[str]:
-    """Rows of the page top to bottom; lines of one row (columns) joined by ' | '."""
-    return [" | ".join(ln.text for ln in row) for row in view.rows()]
+def tokens(text: str) -> float:
+    """Rough token count: Qwen-style tokenizers spend one token per digit and ~3.2 characters per token on
+    the rest of OCR text."""
+    digits = sum(ch.isdigit() for ch in text)
+    return digits + (len(text) - digits) / 3.2
 
 
-def document_view(views: list[PageView], cands: Candidates, *, max_chars: int = MAX_CHARS) -> str:
+def _overlaps(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int = MAX_TOKENS,
+                  skip: list[tuple[int, tuple[int, int, int, int]]] = ()) -> str:
+    """Rows of every page in reading order, within ``max_tokens`` (estimated by :func:`tokens`). Rows are kept by priority, then printed in
+    page order: (0) the top third of page 1 (parties, title, references) and rows holding a date, amount or
+    ID; (1) the rest of page 1; (2) the rest. Rows that overlap a ``skip`` box (line items the rules already
+    read: many tokens, no key field) come last."""
     typed = {id(c.span.words[0]) for k in ("date", "amount", "id") for c in cands.by_kind.get(k, [])}
-    blocks: list[list[tuple[str, bool]]] = []
-    for view in views:
-        rows = []
+    rows: list[tuple[int, int, str]] = []  # (priority, order, text)
+    for n, view in enumerate(views):
         for row in view.rows():
             text = " | ".join(ln.text for ln in row)
-            has_typed = any(id(w) in typed for ln in row for w in ln.words)
-            rows.append((text, has_typed))
-        blocks.append(rows)
-    size = lambda: sum(len(t) + 1 for rows in blocks for t, _ in rows)  # noqa: E731
-    if size() > max_chars:
-        # Keep page 1 whole; later pages keep the rows with dates, amounts and IDs (totals, references).
-        blocks = [blocks[0]] + [[r for r in rows if r[1]] for rows in blocks[1:]]
-    out: list[str] = []
-    used = 0
-    for n, rows in enumerate(blocks, start=1):
-        if len(blocks) > 1:
-            out.append(f"--- page {n} ---")
-        for text, _ in rows:
-            if used + len(text) + 1 > max_chars:
-                break
-            out.append(text)
-            used += len(text) + 1
-    return "\n".join(out)
+            boxes = [ln.bbox for ln in row]
+            if any(page == view.number and _overlaps(b, box) for page, box in skip for b in boxes):
+                prio = 3
+            elif (n == 0 and row[0].bbox[1] < view.page.height / 3) or any(
+                    id(w) in typed for ln in row for w in ln.words):
+                prio = 0
+            else:
+                prio = 1 if n == 0 else 2
+            rows.append((prio, len(rows), text))
+        rows.append((-1, len(rows), f"--- page {n + 2} ---")) if n + 1 < len(views) else None
+    kept, used = set(), 0
+    for prio, order, text in sorted(rows):
+        cost = tokens(text) + 1
+        if prio >= 0 and used + cost > max_tokens:
+            continue
+        kept.add(order)
+        used += cost if prio >= 0 else 0
+    lines = [text for prio, order, text in rows if order in kept]
+    while lines and lines[-1].startswith("--- page"):
+        lines.pop()
+    return "\n".join(lines)
 
 
 def invoice_prompt(views: list[PageView], cands: Candidates, spec: ReplySpec, *, receipt: bool,
-                   max_chars: int = MAX_CHARS) -> str:
+                   max_tokens: int = MAX_TOKENS, skip=()) -> str:
+    """Instructions first (the same for every document: the embedded backend reuses their KV cache), then
+    the document."""
     kind = "receipt" if receipt else "invoice"
-    fields = "; ".join(f"{f.name}: {f.description}" for f in spec.fields)
-    return (f"Document ({kind}), OCR text in reading order, '|' separates columns:\n"
-            f"{document_view(views, cands, max_chars=max_chars)}\n\n"
-            f"Fields: {fields}.\nReturn the JSON object.")
+    fields = "\n".join(f"- {f.name}: {f.description}" for f in spec.fields)
+    return (f"Fields to extract from the {kind} below:\n{fields}\n\n"
+            f"{kind.capitalize()}, OCR text in reading order ('|' separates columns):\n"
+            f"{document_view(views, cands, max_tokens=max_tokens, skip=skip)}")
 
 
 def title_block_prompt(lines: list[str], spec: ReplySpec) -> str:
-    fields = "; ".join(f"{f.name}: {f.description}" for f in spec.fields)
-    return ("Title block of an engineering drawing, OCR text:\n" + "\n".join(lines) +
-            f"\n\nFields: {fields}.\nReturn the JSON object.")
+    fields = "\n".join(f"- {f.name}: {f.description}" for f in spec.fields)
+    return (f"Fields to extract from the drawing title block below:\n{fields}\n\n"
+            "Title block of an engineering drawing, OCR text:\n" + "\n".join(lines))

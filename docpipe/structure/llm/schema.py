@@ -30,12 +30,11 @@ class FieldSpec:
     max_length: int = 60
 
 
+# Due date, customer, IBAN, VAT IDs and line items stay with the rules: each asked field costs ~0.4 s.
 INVOICE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("invoice_number", "id", "the invoice's own number"),
     FieldSpec("invoice_date", "date", "date of issue"),
-    FieldSpec("due_date", "date", "payment due date, if printed"),
     FieldSpec("vendor_name", "text", "company that issued the invoice (seller)"),
-    FieldSpec("customer_name", "text", "who is billed (buyer)"),
     FieldSpec("currency", "currency", "ISO 4217 code of the amounts"),
     FieldSpec("subtotal", "amount", "net amount before tax"),
     FieldSpec("total_tax", "amount", "total tax / VAT amount"),
@@ -83,7 +82,7 @@ class ReplySpec:
                 "additionalProperties": False}
 
     def reply_model(self) -> type[BaseModel]:
-        """A pydantic model of the reply: enums as Literals, strings capped, every field required-or-null."""
+        """A pydantic model of the reply: enums as Literals, strings capped, every field required (null allowed); extra keys are ignored."""
         defs: dict[str, Any] = {}
         for f in self.fields:
             if f.name in self.enums and self.enums[f.name]:
@@ -93,7 +92,7 @@ class ReplySpec:
                 defs[f.name] = (Optional[None], Field(...))  # nothing to choose from: must be null
             else:
                 defs[f.name] = (Optional[str], Field(..., max_length=f.max_length))
-        return create_model("DocumentFields", __config__=ConfigDict(extra="forbid"), **defs)
+        return create_model("DocumentFields", __config__=ConfigDict(extra="ignore"), **defs)
 
 
 def build_spec(fields: tuple[FieldSpec, ...], cands, *, text_choices: list[str], block_choices: list[str]

@@ -46,9 +46,9 @@ class LlmStructurer:
     """Invoices, receipts and drawing title blocks with a model ``backend``; ``notes`` and timings of the
     last document are kept on the instance (``last_notes``, ``last_llm_seconds``)."""
 
-    def __init__(self, backend: Backend, *, max_prompt_chars: int = 3600) -> None:
+    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550) -> None:
         self.backend = backend
-        self.max_prompt_chars = max_prompt_chars
+        self.max_prompt_tokens = max_prompt_tokens
         self.last_notes: list[str] = []
         self.last_llm_seconds = 0.0
         self.last_reply: dict[str, Any] = {}
@@ -91,7 +91,9 @@ class LlmStructurer:
         text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
                                           if len(c.value) <= 60))
         spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
-        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_chars=self.max_prompt_chars)
+        skip = [(f.page, f.bbox) for li in inv.line_items for f in (li.description, li.amount)
+                if f is not None and f.page is not None and f.bbox is not None]
+        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=self.max_prompt_tokens, skip=skip)
         reply = self._ask(prompt, spec)
         grounded, notes = ground_reply(fields, reply, cands, blocks)
         self.last_notes.extend(notes)

@@ -118,9 +118,9 @@ class PageReader:
         height = estimate_text_height(image)
         factor = min(_MAX_UPSCALE, _MIN_TEXT_PX / height) if height else 1.0
         if factor <= 1.15:
-            return self.ocr.read_words(image, dpi=300, psm=psm)
+            return self.ocr.read_words(image, dpi=_effective_dpi(height), psm=psm)
         big = image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS)
-        words = self.ocr.read_words(big, dpi=300, psm=psm)
+        words = self.ocr.read_words(big, dpi=_effective_dpi(height * factor), psm=psm)
         return [w.model_copy(update={"bbox": _scale_box(w.bbox, 1 / factor)}) for w in words]
 
     def read_vertical_dimensions(self, image: Image.Image) -> list[Line]:
@@ -140,6 +140,15 @@ class PageReader:
                    max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
             out.append(Line(text=line.text, bbox=box, confidence=line.confidence, words=mapped, angle=90.0))
         return out
+
+
+def _effective_dpi(text_px: float | None) -> int:
+    """The resolution to tell Tesseract, from the letters' height in the image it reads: body text of
+    ~18 px is ~200 dpi. Telling it 300 for upscaled low-resolution scans cost 3 points of word CER on FUNSD
+    (0.144 vs 0.174); the nominal dpi of an image is often missing or wrong."""
+    if not text_px:
+        return 300
+    return int(min(1200, max(70, round(200 * text_px / 18))))
 
 
 def _drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:

@@ -31,7 +31,8 @@ LABELS = {
         r"[ée]ch[ée]ance|date\s*limite|vervaldatum|vervaldag|te\s*betalen\s*voor", _I),
     "purchase_order": re.compile(
         r"\bp\.?\s?o\.?\s*(no\.?|number|#)?\b|purchase\s*order|order\s*(no\.?|number|#)|bestell(nummer|-?nr\.?)|"
-        r"auftrags?(nummer|-?nr\.?)|bon\s*de\s*commande|commande\s*n[°o]|inkooporder(nummer)?|bestelnummer|"
+        r"auftrags?(nummer|-?nr\.?)|bon\s*de\s*commande|commande\s*n[°o]|n[°o]\s*de\s*commande|"
+        r"inkooporder(nummer)?|bestelnummer|"
         r"ordernummer", _I),
     "payment_terms": re.compile(
         r"payment\s*terms|terms\s*of\s*payment|\bterms\b|zahlungsbedingungen|zahlungsziel|"

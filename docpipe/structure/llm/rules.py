@@ -1,9 +1,12 @@
 """Business rules that choose among alternative candidates before a document is flagged for review.
 
+- tax not above the subtotal: swapped when it is (both positive).
 - subtotal + tax = total (within 0.01): when the chosen amounts disagree, search the document's amount
   candidates for a triple that adds up and keeps two of the three chosen values (then the chosen total,
-  then the later-printed amounts win ties). Found: those fields take the alternatives (confidence x 0.9);
-  not found: the three keep their values with confidence x 0.7, and validation flags the document.
+  then the later-printed amounts win ties); failing that, the largest amount with a subtotal and a non-zero
+  tax that add up to it (the gross total of a positive invoice is its largest amount). Found: those fields
+  take the alternatives (confidence x 0.9); not found: the three keep their values with confidence x 0.7,
+  and validation flags the document.
 - due date not before the invoice date: a later date on a line labelled as a due date replaces it.
 
 The remaining checks (ISO 4217, IBAN mod-97, VAT formats, line items sum) are in :mod:`docpipe.validate`,
@@ -30,7 +33,10 @@ def _adds_up(s: float, x: float, t: float) -> bool:
 
 
 def fix_totals(inv: Invoice, cands: Candidates) -> bool:
-    """Re-choose subtotal/tax/total among candidates when they do not add up. True when changed."""
+    """Re-choose subtotal/tax/total among candidates when they do not add up. True when changed. A tax above
+    the subtotal (both positive) is a swap: no VAT rate is above 100 %."""
+    if inv.subtotal and inv.total_tax and 0 < inv.subtotal.value < inv.total_tax.value:
+        inv.subtotal, inv.total_tax = inv.total_tax, inv.subtotal
     cur = {k: getattr(inv, k) for k in _TOTALS}
     if any(v is None for v in cur.values()):
         return False
@@ -52,11 +58,13 @@ def fix_totals(inv: Invoice, cands: Candidates) -> bool:
                 t = amounts[k]
                 kept = sum(abs(float(c.value) - cur[name].value) <= 0.005
                            for name, c in (("subtotal", s), ("total_tax", x), ("total", t)))
-                if kept < 2:
+                if kept < 2 or 0 < float(s.value) < float(x.value):
                     continue
                 score = (kept, abs(float(t.value) - cur["total"].value) <= 0.005, k, i)
                 if best is None or score > best[0]:
                     best = (score, s, x, t)
+    if best is None:
+        best = _largest_total_triple(amounts, by_value)
     if best is None:
         for name in _TOTALS:
             g = cur[name]
@@ -67,6 +75,24 @@ def fix_totals(inv: Invoice, cands: Candidates) -> bool:
         if abs(float(c.value) - cur[name].value) > 0.005:
             setattr(inv, name, _number(c, c.span.confidence * 0.9))
     return True
+
+
+def _largest_total_triple(amounts: list[Candidate], by_value: dict[float, list[int]]):
+    """When the chosen amounts are mostly wrong: the gross total of a (positive) invoice is its largest amount;
+    take it when a subtotal and a non-zero tax on the page add up to it (tax not above the subtotal)."""
+    if not amounts:
+        return None
+    k = max(range(len(amounts)), key=lambda i: (float(amounts[i].value), i))
+    t = amounts[k]
+    if float(t.value) <= 0:
+        return None
+    for i, s in enumerate(amounts):
+        x_val = round(float(t.value) - float(s.value), 2)
+        for j in by_value.get(x_val, []):
+            x = amounts[j]
+            if len({i, j, k}) == 3 and 0 < float(x.value) <= float(s.value):
+                return ((0,), s, x, t)
+    return None
 
 
 def fix_due_date(inv: Invoice, cands: Candidates) -> bool:

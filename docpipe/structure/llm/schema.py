@@ -19,6 +19,11 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from ...normalize import ISO_4217
 
+import re
+
+_INVOICE_NO = re.compile(r"(invoice|rechnung|facture|factuur|bill|receipt|beleg|avoir|gutschrift|credit\s*note|"
+                         r"nota)\w*\W*.{0,20}?(\bn[or]\.?|\bnum|nummer|number|n°|#|\bno\b)|"
+                         r"(rechnungs|factuur|invoice)\s*-?(nr|nummer|no|number)", re.I)
 MAX_ENUM = 60  # candidates offered per typed field; more would bloat a server's schema
 
 
@@ -33,12 +38,15 @@ class FieldSpec:
 # Due date, customer, IBAN, VAT IDs and line items stay with the rules: each asked field costs ~0.4 s.
 INVOICE_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("invoice_number", "id", "the invoice's own number"),
-    FieldSpec("invoice_date", "date", "date of issue"),
-    FieldSpec("vendor_name", "text", "company that issued the invoice (seller)"),
+    FieldSpec("invoice_date", "date", "date of issue (Invoice date, Rechnungsdatum, Datum, date de facture, "
+              "factuurdatum); not a delivery or due date"),
+    FieldSpec("vendor_name", "text", "company name of the seller who issued the invoice (Verkäufer, "
+              "fournisseur, leverancier), not the customer"),
     FieldSpec("currency", "currency", "ISO 4217 code of the amounts"),
-    FieldSpec("subtotal", "amount", "net amount before tax"),
-    FieldSpec("total_tax", "amount", "total tax / VAT amount"),
-    FieldSpec("total", "amount", "gross total to pay"),
+    FieldSpec("subtotal", "amount", "net total before tax (Subtotal, Netto, Total HT, Subtotaal)"),
+    FieldSpec("total_tax", "amount", "total tax amount (VAT, MwSt, Steuerbetrag, TVA, BTW)"),
+    FieldSpec("total", "amount", "gross total including tax (Total, Bruttosumme, Gesamtbetrag, Total TTC, "
+              "Totaal)"),
 )
 RECEIPT_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("vendor_name", "text", "shop or company name, usually the first line"),
@@ -106,6 +114,12 @@ def build_spec(fields: tuple[FieldSpec, ...], cands, *, text_choices: list[str],
             enums[f.name] = seen[:MAX_ENUM] or []
         elif f.kind in ("date", "amount", "id"):
             texts = cands.texts(f.kind)
+            if f.name == "invoice_number":
+                # IDs on a line that names the document and a number ('Rechnung Nr. 471102', 'Invoice #12')
+                # are the only choices when there are any: the model otherwise takes customer/order numbers.
+                labelled = [t for t in texts if any(_INVOICE_NO.search(cands.lines[c.line][1].text)
+                                                    for c in cands.matching("id", t))]
+                texts = labelled or texts
             if f.kind == "amount":
                 # Totals close a document: keep the last candidates when there are too many.
                 texts = texts[-MAX_ENUM:]

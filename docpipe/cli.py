@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from . import __version__
+from .detect import DetectOptions
 from .errors import DocpipeError
 from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions, StructureOptions
 from .types import EXPORTED_MODELS
@@ -48,6 +49,8 @@ def run(
     osd: Annotated[str, typer.Option(help="Quarter-turn detection: auto (when a page reads poorly), always, never.")] = "auto",
     timeout_per_page: Annotated[float, typer.Option(
         help="Stop a document after this many seconds per page; it gets a failed record.")] = 180.0,
+    detect: Annotated[bool, typer.Option("--detect/--no-detect",
+                                         help="Find page regions with the CNN detector (models/detector).")] = True,
     exclude: Annotated[list[str] | None, typer.Option(
         help="Glob of input paths not to process (repeatable); also read from INPUT/.docpipeignore.")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume",
@@ -68,7 +71,7 @@ def run(
     try:
         options = PipelineOptions(
             ingest=IngestOptions(dpi=dpi, force_ocr=force_ocr, max_pages=max_pages, max_pixels=max_pixels),
-            orient=OrientOptions(osd=osd), ocr=OcrOptions(lang=lang, psm=psm),
+            orient=OrientOptions(osd=osd), detect=DetectOptions(enabled=detect), ocr=OcrOptions(lang=lang, psm=psm),
             structure=StructureOptions(backend="llm" if (llm or llm_model or llm_url) else "rules",
                                        llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name),
             workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .detect import DetectOptions
+
 
 class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -96,6 +98,7 @@ class PipelineOptions(_Options):
     orient: OrientOptions = Field(default_factory=OrientOptions)
     ocr: OcrOptions = Field(default_factory=OcrOptions)
     structure: StructureOptions = Field(default_factory=StructureOptions)
+    detect: DetectOptions = Field(default_factory=DetectOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
     recycle_after: int = Field(
         200, ge=0, description="replace a worker process after this many jobs (bounds memory if a library "

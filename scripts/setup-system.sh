@@ -13,6 +13,9 @@ else
   need+=(tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-nld)
 fi
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# Building llama-cpp-python for the embedded LLM (once; see scripts/setup-models.sh).
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v g++ >/dev/null 2>&1 || need+=(g++)
 # Fonts for the synthetic document generator (DejaVu has the drawing symbols: Ø ± °).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 [ -d /usr/share/fonts/truetype/liberation ] || need+=(fonts-liberation)

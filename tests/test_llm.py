@@ -307,3 +307,17 @@ def test_embedded_model_reads_the_sample_invoice():
     for field in (inv.invoice_number, inv.invoice_date, inv.total):
         assert field.page == 1 and field.bbox is not None and field.text
     assert pipe.structurer.last_llm_seconds > 0
+
+
+def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():
+    items = [(1500, 3000, "Title: Bracket"), (1500, 3060, "Drawing No.: DWG-1001"), (1500, 3120, "Scale: 1:2"),
+             (1500, 3180, "ACME Engineering"), (1500, 3240, "Material: S235")]
+    pg = page(items)
+    st = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "revision": None,
+                                     "scale": "1:2", "material": "S235", "sheet": None, "date": None,
+                                     "company": "ACME Engineering", "drawn_by": None}]))
+    drawing = st.drawing([PageView(pg)])
+    tb = drawing.title_block
+    assert tb.title.value == "Bracket"  # the rules' labelled cell, not the model's pick
+    assert tb.drawing_number.value == "DWG-1001"
+    assert tb.company.value == "ACME Engineering" and tb.company.bbox is not None  # filled by the model

@@ -20,6 +20,7 @@ _ID = re.compile(r"^[#]?[A-Z0-9][A-Z0-9\-/._]{1,34}$", re.I)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _MONEYISH = re.compile(r"[.,]\d{2}(?!\d)|[€$£¥]|\b[A-Z]{3}\b")
 _SEPARATOR = re.compile(r"^[-+|·•–—/*]+$")
+_REG_NO = re.compile(r"^\(?\d{3,}")  # company registration numbers printed after the name
 TEXT_WINDOW = 8  # longest word window offered as a name/address choice
 
 
@@ -87,8 +88,9 @@ def collect(views: list[PageView]) -> Candidates:
             if _SEPARATOR.match(words[i].text):
                 continue
             for j in range(i + 1, min(len(words), i + TEXT_WINDOW) + 1):
-                if j > i + 1 and (_SEPARATOR.match(words[j - 1].text) or words[j - 2].text.endswith((",", ";"))):
-                    break  # a name does not run across ' - ', ' + ', ' | ' or a comma (return addresses)
+                if j > i + 1 and (_SEPARATOR.match(words[j - 1].text) or words[j - 2].text.endswith((",", ";"))
+                                  or _REG_NO.match(words[j - 1].text)):
+                    break  # a name does not run across ' - ', ' + ', ' | ', a comma or a '(123456-X)' number
                 sub = Span(view.number, tuple(words[i:j]))
                 if sum(ch.isalpha() for ch in sub.text) >= 2:
                     add["text"].append(Candidate("text", sub, _choice_text(sub.text), idx))

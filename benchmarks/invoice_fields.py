@@ -2,7 +2,7 @@
 nothing.
 
     .venv/bin/python benchmarks/invoice_fields.py [--set invoices|zugferd|invoice2data|sroie] [--limit N]
-        [--backend rules|llm] [--llm-model PATH | --llm-url URL --llm-model-name NAME] [--json FILE]
+        [--backend llm|rules] [--llm-model PATH | --llm-url URL --llm-model-name NAME] [--json FILE]
 
 Inputs come from ``../shared/realdocs`` (or ``$DOCPIPE_REALDOCS``); nothing is copied into the repository.
 ``invoices`` (the default) is the ZUGFeRD PDFs plus the invoice2data PDFs (Orlen, a text file, is skipped):
@@ -120,7 +120,8 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
     from docpipe.pipeline import Pipeline
 
     if _reader is None:
-        _reader = Pipeline(PipelineOptions(ocr=OcrOptions(lang=lang, psm=psm), workers=1))
+        _reader = Pipeline(PipelineOptions(ocr=OcrOptions(lang=lang, psm=psm), workers=1,
+                                           structure=StructureOptions(backend="rules")))
     src = _reader.probe(Path(path), Path(path).parent)
     return key, [src, [_reader.read_page(src, n) for n in range(1, src.pages + 1)]]
 
@@ -206,7 +207,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", default="invoices", choices=("invoices", "zugferd", "invoice2data", "sroie"))
     ap.add_argument("--limit", type=int, default=None)
-    ap.add_argument("--backend", default="rules", choices=("rules", "llm"))
+    ap.add_argument("--backend", default="llm", choices=("rules", "llm"))
     ap.add_argument("--llm-model", type=Path, default=None)
     ap.add_argument("--llm-url", default=None)
     ap.add_argument("--llm-model-name", default=None)

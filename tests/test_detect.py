@@ -193,3 +193,23 @@ def test_committed_weights_find_title_block_and_dimensions():
     assert any(_iou(g, e) >= 0.5 for g in got_tb for e in exp_tb), (got_tb, exp_tb)
     matched = sum(any(_iou(g, e) >= 0.5 for g in got_dims) for e in exp_dims)
     assert matched >= len(exp_dims) // 2, f"{matched}/{len(exp_dims)} expected dimensions found"
+
+
+# --- the evaluation's AP ----------------------------------------------------------------------------------
+
+
+def test_average_precision_of_hand_made_rankings():
+    from models.detector.evaluate import average_precision, recall_at
+
+    gt = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float)]
+    perfect = [(np.array([[0, 0, 10, 10], [20, 20, 30, 30]], float), np.array([0.9, 0.8]))]
+    assert average_precision(perfect, gt) == pytest.approx(1.0)
+    # a false positive ranked first: precision 1/2 at recall 1/2, 2/3 at recall 1; interpolated (the best
+    # precision at any higher recall) that is 2/3 over the whole recall range
+    fp_first = [(np.array([[50, 50, 60, 60], [0, 0, 10, 10], [20, 20, 30, 30]], float), np.array([0.95, 0.9, 0.8]))]
+    assert average_precision(fp_first, gt) == pytest.approx(2 / 3)
+    # the false positive ranked last: full precision up to full recall
+    fp_last = [(fp_first[0][0], np.array([0.1, 0.9, 0.8]))]
+    assert average_precision(fp_last, gt) == pytest.approx(1.0)
+    assert average_precision([(np.zeros((0, 4)), np.zeros(0))], [np.zeros((0, 4))]) is None
+    assert recall_at([gt[0]], [np.array([[1, 1, 11, 11]], float)], 0.5) == (1, 2)

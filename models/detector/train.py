@@ -1,8 +1,10 @@
 """Train the region detector on synthetic pages, time-boxed for 2 CPU cores.
 
-    python -m models.detector.train --pages 2400 --minutes 88 --out models/detector/detector.pt
+    python -m models.detector.train --pages 2400 --minutes 80 --start-pages 200 --out models/detector/detector.pt
 
-Recipe (all of it inside ``--minutes`` of wall-clock time):
+(the command that made the committed weights; see MODEL_CARD.md). Recipe, all of it inside ``--minutes`` of
+wall-clock time (``--cpu-minutes`` additionally bounds the trainer's CPU time, so that a busy machine trains
+as much as an idle one, only slower):
 
 1. **Cache** (``.cache/detector/``, see :mod:`models.detector.data`): the ``val`` pages and the first
    ``--start-pages`` training pages are rendered with ``--workers`` processes (2 on 2 cores). Entries already in

@@ -57,8 +57,8 @@ def run(
                                          help="Skip documents already in the output manifest (same sha256).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or per-document lines.")] = False,
     llm: Annotated[bool, typer.Option("--llm/--no-llm", help="Structure invoices, receipts and title blocks with "
-                                      "the LLM choosing among grounded candidates (embedded model unless --llm-url).")
-                   ] = False,
+                                      "the LLM choosing among grounded candidates (embedded model unless --llm-url); "
+                                      "--no-llm: deterministic rules only.")] = True,
     llm_model: Annotated[Path | None, typer.Option(help="GGUF model file for the embedded LLM (implies --llm). "
                                                    "Default: models/llm/ (make setup) or $DOCPIPE_LLM_MODEL.")] = None,
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server, e.g. http://host:8000/v1 (implies "

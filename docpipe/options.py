@@ -64,9 +64,10 @@ DEFAULT_LLM_MODEL = Path(__file__).resolve().parents[1] / "models" / "llm" / "qw
 
 class StructureOptions(_Options):
     backend: Literal["rules", "llm"] = Field(
-        "rules",
-        description="'rules': deterministic labels and layout; 'llm': a language model chooses among the rules' "
-        "grounded candidates (embedded GGUF model, or an OpenAI-compatible server when llm_url is set)",
+        "llm",
+        description="'llm' (default): a language model chooses among the page's grounded candidates, the rules "
+        "read first and judge (embedded GGUF model, or an OpenAI-compatible server when llm_url is set); "
+        "'rules': deterministic labels and layout only (no model needed, ~10 s per document faster)",
     )
     llm_model: Path | None = Field(
         None, description="GGUF file for the embedded model; default $DOCPIPE_LLM_MODEL, else the one "

@@ -2,11 +2,11 @@
 
 Two backends (``StructureOptions.backend``):
 
-- ``rules`` (default): deterministic labels, typed candidate spans and layout. Every value it emits is built
-  from page words, so it is grounded by construction.
-- ``llm``: the rules' reading first, then a language model chooses among the page's grounded candidates and
-  business rules pick among alternatives (:mod:`docpipe.structure.llm`). The embedded model, or an
-  OpenAI-compatible server when ``llm_url`` is set. The model is loaded once per process, on first use.
+- ``llm`` (default): the rules' reading first, then a language model chooses among the page's grounded
+  candidates and business rules pick among alternatives (:mod:`docpipe.structure.llm`). The embedded model,
+  or an OpenAI-compatible server when ``llm_url`` is set. The model is loaded once per process, on first use.
+- ``rules``: deterministic labels, typed candidate spans and layout. Every value it emits is built from page
+  words, so it is grounded by construction.
 """
 
 from __future__ import annotations

@@ -149,6 +149,17 @@ def _strip_fences(text: str) -> str:
 _LOADED: dict[tuple[str, int, int], Any] = {}  # one Llama per model file and settings, per process
 
 
+def _close_all() -> None:
+    """Free loaded models before interpreter teardown: llama-cpp-python's own ``__del__`` runs too late at
+    exit and prints a TypeError traceback."""
+    while _LOADED:
+        _, llm = _LOADED.popitem()
+        try:
+            llm.close()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
 class LlamaCppBackend:
     """A GGUF chat model run by llama-cpp-python in this process; the model loads on first use, once per
     process (each pipeline worker holds its own). Raises :class:`ModelLoadError` with what to do when the
@@ -188,6 +199,10 @@ class LlamaCppBackend:
                     raise ModelLoadError(f"cannot load the LLM {self.model_path}: {e}; run 'make setup' to fetch "
                                          "the default model, or pass another GGUF with --llm-model") from e
                 self.load_seconds = time.perf_counter() - t0
+                if len(_LOADED) == 1:
+                    import atexit
+
+                    atexit.register(_close_all)
             self._llm = _LOADED[key]
         return self._llm
 

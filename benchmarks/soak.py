@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._workers import WorkerMemory  # noqa: E402
 from docpipe.options import PipelineOptions  # noqa: E402
 from docpipe.pipeline import run_batch  # noqa: E402
 
@@ -59,44 +59,18 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="docpipe-soak-"))
     n_pages = build_folder(tmp / "in", args.pages, args.distinct)
-    samples: list[tuple[float, dict[int, int]]] = []
-    tool_peak: dict[str, int] = {}
-    stop = threading.Event()
-    me = psutil.Process()
-
-    def sample() -> None:
-        while not stop.is_set():
-            rss, tools = {}, {}
-            try:
-                # Pool workers are forked by the fork server (a child of this process); tools are theirs.
-                servers = [c for c in me.children() if "forkserver" in " ".join(c.cmdline())]
-                for worker in (w for srv in servers for w in srv.children()):
-                    rss[worker.pid] = worker.memory_info().rss
-                    for tool in worker.children(recursive=True):
-                        tools[tool.name()] = max(tools.get(tool.name(), 0), tool.memory_info().rss)
-            except psutil.Error:
-                pass
-            samples.append((time.perf_counter(), rss))
-            for name, v in tools.items():
-                tool_peak[name] = max(tool_peak.get(name, 0), v)
-            stop.wait(1.0)
-
-    thread = threading.Thread(target=sample, daemon=True)
     t0 = time.perf_counter()
-    thread.start()
-    summary = run_batch(tmp / "in", tmp / "out", PipelineOptions(workers=args.workers))
-    stop.set()
-    thread.join()
+    with WorkerMemory() as mem:
+        summary = run_batch(tmp / "in", tmp / "out", PipelineOptions(workers=args.workers))
     wall = time.perf_counter() - t0
-    peak: dict[int, int] = {}
-    for _, rss in samples:
-        for pid, v in rss.items():
-            peak[pid] = max(peak.get(pid, 0), v)
+    peak = mem.peak_per_worker()
+    samples = mem.samples
+    tool_peak = mem.tool_peak
     mib = 1024 * 1024
     k = max(1, len(samples) // 5)
 
     def mean_worker(chunk):
-        vals = [v for _, rss in chunk for v in rss.values()]
+        vals = [v for rss in chunk for v in rss.values()]
         return sum(vals) / len(vals) / mib if vals else 0.0
 
     print(f"{summary.total} documents, {summary.pages} pages ({n_pages} planned) in {wall:.0f} s: "
@@ -107,8 +81,8 @@ def main() -> None:
           f"{sorted(peak.values())[len(peak) // 2] / mib:.0f} MiB")
     print(f"mean worker RSS: first fifth {mean_worker(samples[:k]):.0f} MiB, last fifth "
           f"{mean_worker(samples[-k:]):.0f} MiB")
-    print("peak RSS of external tools: " + ", ".join(f"{k} {v / mib:.0f} MiB" for k, v in sorted(tool_peak.items())))
-    print(f"parent RSS at the end: {me.memory_info().rss / mib:.0f} MiB")
+    print("peak RSS of external tools: " + ", ".join(f"{n} {v / mib:.0f} MiB" for n, v in sorted(tool_peak.items())))
+    print(f"parent RSS at the end: {psutil.Process().memory_info().rss / mib:.0f} MiB")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._workers import WorkerMemory  # noqa: E402
 from docpipe.ingest import find_inputs, load_page, probe  # noqa: E402
 from docpipe.ocr import OcrEngine  # noqa: E402
 from docpipe.options import IngestOptions, OcrOptions, PipelineOptions  # noqa: E402
@@ -72,7 +72,8 @@ def main() -> None:
         generate(folder, invoices=n * 4 // 10, receipts=n * 2 // 10, drawings=n * 3 // 10,
                  others=n - n * 4 // 10 - n * 2 // 10 - n * 3 // 10, seed=11)
     out = tmp / "out"
-    summary = run_batch(folder, out, PipelineOptions(workers=args.workers))
+    with WorkerMemory() as mem:
+        summary = run_batch(folder, out, PipelineOptions(workers=args.workers))
     stages: dict[str, float] = {}
     types: dict[str, int] = {}
     for p in out.glob("*.json"):
@@ -81,14 +82,16 @@ def main() -> None:
         for k, v in doc["timings_s"].items():
             stages[k] = stages.get(k, 0.0) + v
     ppm = summary.pages / summary.seconds * 60
-    rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak = mem.peak_per_worker()
+    mib = 1024 * 1024
     print(f"folder: {folder} ({summary.total} documents, {summary.pages} pages; {types})")
     print(f"workers: {args.workers}, cores: {os.cpu_count()}")
     print(f"pipeline: {summary.seconds:.1f} s wall, {ppm:.1f} pages/min "
           f"({summary.ok} ok, {summary.partial} partial, {summary.failed} failed)")
     print("seconds per page by stage (summed over workers): " + ", ".join(
         f"{k} {v / max(1, summary.pages):.2f}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])))
-    print(f"peak RSS of the largest worker process: {rss_mib:.0f} MiB")
+    print(f"peak RSS per worker process: max {max(peak.values(), default=0) / mib:.0f} MiB over {len(peak)} workers; "
+          "tools: " + ", ".join(f"{k} {v / mib:.0f} MiB" for k, v in sorted(mem.tool_peak.items())))
     if not args.skip_ocr_bound:
         pages, secs = ocr_bound(folder, args.workers)
         bound = pages / secs * 60

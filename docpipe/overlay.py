@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
-from pydantic import BaseModel
 
 from .ingest import SourceFile, load_page
 from .options import IngestOptions
 from .output import write_atomic
 from .orient import rotate_clockwise
-from .types import DocumentResult, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Page
+from .types import DocumentResult, Page, iter_grounded
 
-_GROUNDED = (GroundedText, GroundedNumber, GroundedDate, GroundedCurrency)
 _FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 COLOURS = {
@@ -58,23 +56,6 @@ def upright(image: Image.Image, rotation: float) -> Image.Image:
     return image
 
 
-def _walk(model: BaseModel | None, prefix: str):
-    if model is None:
-        return
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}.{name}"
-        if isinstance(value, _GROUNDED):
-            yield path, value
-        elif isinstance(value, BaseModel):
-            yield from _walk(value, path)
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, _GROUNDED):
-                    yield f"{path}[{i}]", item
-                elif isinstance(item, BaseModel) and name != "dimensions" and name != "tables":
-                    yield from _walk(item, f"{path}[{i}]")
-
 
 def boxes(result: DocumentResult) -> list[Box]:
     """Every drawable box of a result: regions, grounded fields (with page and bbox), dimensions, tables."""
@@ -82,7 +63,7 @@ def boxes(result: DocumentResult) -> list[Box]:
     for page in result.pages:
         out += [Box("region", f"{r.label} {r.confidence:.2f}", page.number, r.bbox) for r in page.regions]
     for root, model in (("invoice", result.invoice), ("drawing", result.drawing)):
-        for path, g in _walk(model, root):
+        for path, g in iter_grounded(model, root):
             if g.page is not None and g.bbox is not None:
                 kind = "field" if g.confidence >= 0.8 else "field_low"
                 out.append(Box(kind, f"{path.split('.', 1)[1]}: {g.value}"[:60], g.page, g.bbox))

@@ -9,6 +9,7 @@ with ``x0 < x1`` and ``y0 < y1``. Confidences are in ``[0, 1]``. Images never en
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -249,6 +250,30 @@ class ManifestLine(_Model):
     needs_review: bool
     output: str = Field(description="output file name, relative to the output folder")
     seconds: float = Field(ge=0)
+
+
+GROUNDED_TYPES = (GroundedText, GroundedNumber, GroundedDate, GroundedCurrency)
+
+
+def iter_grounded(model: BaseModel | None, prefix: str) -> Iterator[tuple[str, _Grounded]]:
+    """Every grounded field inside ``model``, depth first, as ``(dotted name, field)``; list items are
+    ``name[i]`` (``invoice.line_items[0].amount``). Walking the model rather than listing names means grounded
+    fields added in a minor version reach consumers (sinks, overlays) without a code change."""
+    if model is None:
+        return
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = f"{prefix}.{name}"
+        if isinstance(value, GROUNDED_TYPES):
+            yield path, value
+        elif isinstance(value, BaseModel):
+            yield from iter_grounded(value, path)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, GROUNDED_TYPES):
+                    yield f"{path}[{i}]", item
+                elif isinstance(item, BaseModel):
+                    yield from iter_grounded(item, f"{path}[{i}]")
 
 
 EXPORTED_MODELS: dict[str, type[BaseModel]] = {

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from docpipe.errors import ModelLoadError, StructuringError
-from docpipe.ocr import group_lines
 from docpipe.options import PipelineOptions, StructureOptions
 from docpipe.structure import Structurer
 from docpipe.structure.layout import PageView
@@ -21,9 +20,10 @@ from docpipe.structure.llm import FakeBackend, LlmStructurer, OpenAIBackend
 from docpipe.structure.llm.candidates import collect
 from docpipe.structure.llm.decode import ConstrainedDecoder
 from docpipe.structure.llm.schema import INVOICE_FIELDS, build_spec
-from docpipe.types import Page, Word
+from docpipe.types import Page
 
-H = 32
+from .conftest import page_from_items as page
+
 ROOT = Path(__file__).resolve().parents[1]
 
 INVOICE = [
@@ -42,15 +42,6 @@ INVOICE = [
 ]
 
 
-def page(items, number=1, size=(2480, 3508)) -> Page:
-    words = []
-    for x, y, text in items:
-        for token in text.split(" "):
-            if token:
-                w = max(8, int(len(token) * 0.55 * H))
-                words.append(Word(text=token, bbox=(x, y, x + w, y + H), confidence=0.95))
-            x += int((len(token) + 1) * 0.55 * H)
-    return Page(number=number, width=size[0], height=size[1], dpi=300, text_source="ocr", lines=group_lines(words))
 
 
 def word_box(pg: Page, text: str):

@@ -3,23 +3,10 @@
 import datetime as dt
 
 from docpipe.classify import classify
-from docpipe.ocr import group_lines
 from docpipe.options import StructureOptions
 from docpipe.structure import Structurer
-from docpipe.types import Page, Word
 
-H = 32  # text height in px; a character is ~0.55 H wide
-
-
-def page(items, number=1, size=(2480, 3508)) -> Page:
-    words = []
-    for x, y, text in items:
-        for token in text.split(" "):
-            if token:
-                w = max(8, int(len(token) * 0.55 * H))
-                words.append(Word(text=token, bbox=(x, y, x + w, y + H), confidence=0.95))
-            x += int((len(token) + 1) * 0.55 * H)
-    return Page(number=number, width=size[0], height=size[1], dpi=300, text_source="ocr", lines=group_lines(words))
+from .conftest import page_from_items as page
 
 
 INVOICE = [

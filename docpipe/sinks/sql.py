@@ -27,12 +27,11 @@ import datetime as _dt
 import json
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from pydantic import BaseModel
 
 from docpipe.errors import DocpipeError, TransientError
-from docpipe.types import DocumentResult, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText
+from docpipe.types import DocumentResult, iter_grounded
 
 try:
     import sqlalchemy as sa
@@ -44,7 +43,6 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 __all__ = ["SqlSink", "document_key", "metadata", "documents", "fields", "line_items", "dimensions"]
 
-_GROUNDED = (GroundedText, GroundedNumber, GroundedDate, GroundedCurrency)
 _PSYCOPG_HINT = 'pip install "psycopg[binary]"'
 
 metadata = sa.MetaData()
@@ -137,33 +135,13 @@ def _bbox_json(bbox: Any) -> str | None:
     return None if bbox is None else json.dumps(list(bbox))
 
 
-def _iter_grounded(model: BaseModel, prefix: str) -> Iterator[tuple[str, Any]]:
-    """Yield ``(dotted name, grounded field)`` for every grounded field inside ``model``, depth first.
-
-    Lists are indexed as ``name[i]``. Walking the model (rather than listing names) means that grounded
-    fields added in a minor version of the contract reach the ``fields`` table without a code change.
-    """
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        path = f"{prefix}.{name}"
-        if isinstance(value, _GROUNDED):
-            yield path, value
-        elif isinstance(value, BaseModel):
-            yield from _iter_grounded(value, path)
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                if isinstance(item, _GROUNDED):
-                    yield f"{path}[{i}]", item
-                elif isinstance(item, BaseModel):
-                    yield from _iter_grounded(item, f"{path}[{i}]")
-
 
 def _field_rows(key: str, result: DocumentResult) -> list[dict[str, Any]]:
     rows = []
     for model, prefix in ((result.invoice, "invoice"), (result.drawing, "drawing")):
         if model is None:
             continue
-        for name, g in _iter_grounded(model, prefix):
+        for name, g in iter_grounded(model, prefix):
             v = g.value
             number = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
             rows.append(

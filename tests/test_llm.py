@@ -42,8 +42,6 @@ INVOICE = [
 ]
 
 
-
-
 def word_box(pg: Page, text: str):
     return next(w.bbox for ln in pg.lines for w in ln.words if w.text == text)
 

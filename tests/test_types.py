@@ -51,3 +51,60 @@ def test_committed_schemas_are_current(name):
     assert path.exists(), "run `docpipe schema --out schemas` and commit the files"
     current = EXPORTED_MODELS[name].model_json_schema()
     assert json.loads(path.read_text()) == current, "schemas/ is stale: run `docpipe schema --out schemas`"
+
+
+# --- property: every valid document survives the JSON round trip unchanged -----------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from docpipe.types import (Dimension, Drawing, GroundedCurrency, GroundedDate, GroundedText,  # noqa: E402
+                           LineItem, Page, Party, TitleBlock)
+
+_box = st.tuples(st.integers(0, 5000), st.integers(0, 5000), st.integers(1, 500), st.integers(1, 500)).map(
+    lambda t: (t[0], t[1], t[0] + t[2], t[1] + t[3]))
+_conf = st.floats(0, 1, allow_nan=False)
+_text = st.text(max_size=30)
+
+
+def _g(cls, values):
+    return st.builds(cls, value=values, text=_text, confidence=_conf, page=st.one_of(st.none(), st.integers(1, 9)),
+                     bbox=st.one_of(st.none(), _box))
+
+
+_num = _g(GroundedNumber, st.floats(-1e9, 1e9, allow_nan=False))
+_str = _g(GroundedText, _text)
+_opt = lambda s: st.one_of(st.none(), s)  # noqa: E731
+_invoice = st.builds(
+    Invoice, invoice_number=_opt(_str), invoice_date=_opt(_g(GroundedDate, st.dates())),
+    currency=_opt(_g(GroundedCurrency, st.sampled_from(["EUR", "USD", "GBP"]))),
+    vendor=st.builds(Party, name=_opt(_str), iban=_opt(_str)), total=_opt(_num),
+    line_items=st.lists(st.builds(LineItem, description=_opt(_str), amount=_opt(_num)), max_size=3))
+_drawing = st.builds(
+    Drawing, title_block=st.builds(TitleBlock, scale=_opt(_str)), notes=st.lists(_str, max_size=2),
+    dimensions=st.lists(st.builds(
+        Dimension, text=_text, kind=st.sampled_from(["linear", "diameter", "thread"]),
+        nominal=_opt(st.floats(0, 1e4, allow_nan=False)), count=st.integers(1, 20), page=st.integers(1, 9),
+        bbox=_box, angle=st.sampled_from([0.0, 90.0]), confidence=_conf), max_size=3))
+
+
+@st.composite
+def documents(draw):
+    doc_type = draw(st.sampled_from(["invoice", "receipt", "drawing", "other"]))
+    status = draw(st.sampled_from(["ok", "partial", "failed"]))
+    errors = [ErrorRecord(stage="ocr", page=1, kind="OcrError", message=draw(_text))] if status != "ok" else []
+    return DocumentResult(
+        source=Source(path=draw(st.text(min_size=1, max_size=20)), sha256=draw(_opt(st.just("a" * 64))),
+                      media_type="image/png", pages=draw(st.integers(0, 5))),
+        doc_type=doc_type, status=status, needs_review=draw(st.booleans()),
+        review_reasons=draw(st.lists(_text, max_size=2)),
+        invoice=draw(_invoice) if doc_type in ("invoice", "receipt") else None,
+        drawing=draw(_drawing) if doc_type == "drawing" else None,
+        pages=[Page(number=1, width=100, height=100, dpi=300, text_source="ocr")], errors=errors,
+        timings_s={"ocr": draw(st.floats(0, 100, allow_nan=False))})
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents())
+def test_contract_round_trip(doc):
+    assert DocumentResult.model_validate_json(doc.model_dump_json()) == doc

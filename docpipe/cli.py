@@ -51,6 +51,9 @@ def run(
         help="Stop a document after this many seconds per page; it gets a failed record.")] = 180.0,
     detect: Annotated[bool, typer.Option("--detect/--no-detect",
                                          help="Find page regions with the CNN detector (models/detector).")] = True,
+    overlays: Annotated[str, typer.Option(
+        help="Draw regions and fields on page images into OUT/overlays/: none, review (documents that need "
+             "review) or all.")] = "none",
     exclude: Annotated[list[str] | None, typer.Option(
         help="Glob of input paths not to process (repeatable); also read from INPUT/.docpipeignore.")] = None,
     resume: Annotated[bool, typer.Option("--resume/--no-resume",
@@ -86,6 +89,9 @@ def run(
         except DocpipeError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2) from None
+    if overlays not in ("none", "review", "all"):
+        err.print(f"[red]invalid option:[/red] --overlays must be none, review or all, not {overlays!r}")
+        raise typer.Exit(2)
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=quiet)
     task = progress.add_task("documents", total=None)
@@ -104,7 +110,7 @@ def run(
 
     try:
         with progress:
-            summary = run_batch(input, out, options, resume=resume, exclude=tuple(exclude or ()),
+            summary = run_batch(input, out, options, resume=resume, exclude=tuple(exclude or ()), overlays=overlays,
                                 on_total=lambda n: progress.update(task, total=n), on_document=on_document)
     except DocpipeError as e:
         err.print(f"[red]error:[/red] {e}")

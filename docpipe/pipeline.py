@@ -9,6 +9,7 @@ folder and its manifest.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import time
@@ -22,7 +23,8 @@ from .classify import classify
 from .errors import DocpipeError, ModelLoadError
 from .ingest import SourceFile, find_inputs, load_page, probe, relative_name, sniff
 from .options import PipelineOptions
-from .output import OutputFolder
+from .output import OutputFolder, output_name
+from .overlay import render_overlays
 from .read import PageReader
 from .structure import Structurer
 from .types import DocumentResult, Drawing, ErrorRecord, Invoice, Page, Source
@@ -165,6 +167,7 @@ def _rounded(timings: dict[str, float]) -> dict[str, float]:
 
 # --- batch -----------------------------------------------------------------------------------------------
 
+log = logging.getLogger("docpipe")
 _worker_pipeline: Pipeline | None = None  # one per worker process, built by _init_worker
 
 
@@ -222,11 +225,13 @@ class _Doc:
 
 
 def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None = None, *,
-              resume: bool = True, exclude: tuple[str, ...] = (), on_total: Callable[[int], None] | None = None,
+              resume: bool = True, exclude: tuple[str, ...] = (), overlays: str = "none", on_total: Callable[[int], None] | None = None,
               on_document: ProgressCallback | None = None) -> BatchSummary:
     """Process every file under ``input_path`` into ``out_dir``. Documents already in the manifest with the
     same sha256 are skipped when ``resume`` is true; files matching ``exclude`` globs or the input folder's
-    ``.docpipeignore`` are not processed and are counted in ``summary.excluded``. ``on_document(result_or_None_if_skipped, rel_path, s)``
+    ``.docpipeignore`` are not processed and are counted in ``summary.excluded``. ``overlays`` ("none",
+    "review": documents that need review, "all") writes ``out_dir/overlays/<name>.page<N>.png`` with regions and
+    grounded fields drawn on the page. ``on_document(result_or_None_if_skipped, rel_path, s)``
     is called as each document finishes."""
     options = options or PipelineOptions()
     t_start = time.perf_counter()
@@ -241,6 +246,13 @@ def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None =
 
         def record(result: DocumentResult, seconds: float) -> None:
             out.write(result, seconds)
+            if result.pages and (overlays == "all" or (overlays == "review" and result.needs_review)):
+                source = input_path if input_path.is_file() else input_path / result.source.path
+                try:
+                    render_overlays(source, result, out_dir / "overlays",
+                                    output_name(result.source.path).removesuffix(".json"), options.ingest)
+                except Exception as e:  # the result is written; a missing picture must not stop the batch
+                    log.warning("overlay of %s not written: %s", result.source.path, e)
             setattr(summary, result.status, getattr(summary, result.status) + 1)
             summary.needs_review += result.needs_review
             summary.pages += len(result.pages)

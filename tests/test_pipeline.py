@@ -75,3 +75,19 @@ def test_a_document_over_its_time_limit_is_stopped_and_the_batch_goes_on(tmp_pat
     assert slow["status"] == "failed" and "longer than the limit" in slow["errors"][0]["message"]
     assert json.loads((tmp_path / "out" / "b_quick.png.json").read_text())["status"] == "ok"
     assert summary.failed == 1 and summary.ok == 1
+
+
+def test_overlays_are_written_for_review(tmp_path):
+    src = _folder(tmp_path)
+    for name in ("broken.pdf", "empty.jpg", "notes.docx"):
+        (src / name).unlink()
+    res = CliRunner().invoke(app, ["run", str(src), "--out", str(tmp_path / "o"), "--workers", "1", "--quiet",
+                                   "--overlays", "all", "--no-detect"])
+    assert res.exit_code == 0, res.output
+    from PIL import Image
+
+    png = tmp_path / "o" / "overlays" / "sub dir__inv 1.png.page1.png"
+    with Image.open(png) as im:
+        assert im.size == (1700, 1200)
+    bad = CliRunner().invoke(app, ["run", str(src), "--out", str(tmp_path / "o2"), "--overlays", "some"])
+    assert bad.exit_code == 2

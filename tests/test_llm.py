@@ -237,9 +237,7 @@ class ToyLlama:
         self.n_tokens += len(toks)
         self.fed.extend(toks)
         text = bytes(self.fed)
-        i = text.rfind(b"assistant\n")
-        reply = text[i + len("assistant\n"):] if i >= 0 else b""
-        # favour the next byte of `wanted` after the longest suffix of `reply` that is a prefix of it
+        # favour the next byte of `wanted` after what the value being decoded already holds
         self._logits[:] = 0
         pos = text.rfind(b": ")
         done = text[pos + 2:] if pos >= 0 else b""

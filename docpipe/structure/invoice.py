@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
-from ..types import GroundedCurrency, GroundedNumber, Invoice, LineItem, Party
+from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
                      grounded_text)
 from .line_items import extract_line_items as _line_items

@@ -398,7 +398,7 @@ class InvoiceRenderer:
             lead = f"{c.vendor.name} · "
             addr = " · ".join(c.vendor.address_lines)
             with cv.region("parties"):
-                b0 = cv.text(ml, y, lead, fsm, fill=40)
+                cv.text(ml, y, lead, fsm, fill=40)
                 b = cv.text(ml + fsm.length(lead), y, addr, fsm, fill=40)
                 self.T.text("vendor.address", c.vendor.address, addr, self.pno, b)
                 cv.line([(ml, y + 10), (b[2], y + 10)], width=2)

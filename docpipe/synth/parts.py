@@ -180,7 +180,7 @@ def shaft(rng: np.random.Generator, comma: bool) -> tuple[str, list[View]]:
     L = sum(ls)
     v = View(L, dmax, 0, 0)
     x, ch = 0.0, float(_c(rng, [0.5, 1, 1.5]))
-    top_pts, bot_pts = [], []
+    top_pts = []
     for k, i in enumerate(order):
         r = ds[i] / 2
         top_pts += [(x, dmax / 2 - r), (x + ls[k], dmax / 2 - r)]

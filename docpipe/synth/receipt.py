@@ -37,7 +37,7 @@ def render_receipt(rng: np.random.Generator, language: str | None = None) -> tup
     sub_l, tax_l, tot_l, no_l, thanks = R_LABELS[lg]
     fam = fake.pick(rng, MONO)
     size = float(rng.uniform(28, 34))
-    f, fb = font(fam, size), font(fam, size, bold=True)
+    f = font(fam, size)
     fbig = font(fam, size * rng.uniform(1.3, 1.8), bold=True)
     lh = int(size * rng.uniform(1.25, 1.45))
     ink = int(rng.uniform(35, 100))
@@ -101,7 +101,6 @@ def render_receipt(rng: np.random.Generator, language: str | None = None) -> tup
             if qty > 1:
                 t = f"{c.qty(qty)} x {c.num(price)}"
                 cv.text(ml + 40, y, t, f, fill=ink)
-                qb = f.length(f"{c.qty(qty)}")
                 bq = cv.measure(c.qty(qty), f)
                 T.item(i, "quantity", gnum(qty, c.qty(qty), 1, (ml + 40 + bq[0], y + bq[1], ml + 40 + bq[2], y + bq[3])))
                 pt = c.num(price)

@@ -135,7 +135,7 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
 
 @app.command("eval")
 def eval_cmd(
-    target: Annotated[str, typer.Argument(help="folder (compare --pred with --expected), funsd, synthetic-ocr.")],
+    target: Annotated[str, typer.Argument(help="folder (compare --pred with --expected), funsd, synthetic-ocr, edocr2 (real drawings).")],
     pred: Annotated[Path | None, typer.Option(help="Folder of docpipe output JSON.")] = None,
     expected: Annotated[Path | None, typer.Option(help="Folder of expected JSON (e.g. sample_docs/expected).")] = None,
     realdocs: Annotated[Path | None, typer.Option(help="Root of the real-document sets (default ../shared/realdocs"

@@ -212,6 +212,7 @@ def main() -> None:
     ap.add_argument("--llm-url", default=None)
     ap.add_argument("--llm-model-name", default=None)
     ap.add_argument("--llm-threads", type=int, default=None)
+    ap.add_argument("--llm-ask", default=None, choices=("open", "all"), help="fields asked of the model")
     ap.add_argument("--lang", default="eng+deu+fra+nld")
     ap.add_argument("--psm", type=int, default=OcrOptions().psm)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for reading pages")
@@ -244,7 +245,7 @@ def main() -> None:
     from docpipe.pipeline import Pipeline
 
     sopts = {"backend": args.backend}
-    for k in ("llm_model", "llm_url", "llm_model_name", "llm_threads"):
+    for k in ("llm_model", "llm_url", "llm_model_name", "llm_threads", "llm_ask"):
         if getattr(args, k) is not None:
             sopts[k] = getattr(args, k)
     pipe = Pipeline(PipelineOptions(ocr=OcrOptions(lang=args.lang, psm=args.psm), workers=1,

@@ -67,6 +67,8 @@ def run(
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server, e.g. http://host:8000/v1 (implies "
                                                 "--llm); API key from $DOCPIPE_LLM_API_KEY.")] = None,
     llm_model_name: Annotated[str | None, typer.Option(help="Model name on the --llm-url server.")] = None,
+    llm_ask: Annotated[str, typer.Option(help="open: ask the LLM only the fields the rules leave open (faster); "
+                                         "all: every field.")] = "all",
 ) -> None:
     """Digitize every document under INPUT into OUT."""
     from .pipeline import run_batch
@@ -76,7 +78,8 @@ def run(
             ingest=IngestOptions(dpi=dpi, force_ocr=force_ocr, max_pages=max_pages, max_pixels=max_pixels),
             orient=OrientOptions(osd=osd), detect=DetectOptions(enabled=detect), ocr=OcrOptions(lang=lang, psm=psm),
             structure=StructureOptions(backend="llm" if (llm or llm_model or llm_url) else "rules",
-                                       llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name),
+                                       llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name,
+                                       llm_ask=llm_ask),
             workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
     except ValueError as e:
         err.print(f"[red]invalid option:[/red] {e}")

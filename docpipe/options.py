@@ -83,6 +83,11 @@ class StructureOptions(_Options):
     llm_max_prompt_tokens: int = Field(550, ge=100, description="budget of the document view in the prompt, tokens "
                                        "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")
 
+    llm_ask: Literal["open", "all"] = Field(
+        "all", description="'open' (default): ask the model only the fields the rules' reading leaves open (a "
+        "labelled invoice number or date, totals that add up, a printed currency, a title-block cell are "
+        "settled), and skip the call when none is; 'all': ask every field and let agreement raise confidence")
+
     def model_path(self) -> Path:
         """The embedded model's file: the option, else ``$DOCPIPE_LLM_MODEL``, else the default."""
         return self.llm_model or env_path("LLM_MODEL", DEFAULT_LLM_MODEL)  # type: ignore[return-value]

@@ -35,7 +35,8 @@ class Structurer:
             backend = (OpenAIBackend(url, options.server_model_name(), timeout=options.llm_timeout,
                                      max_repairs=options.llm_max_repairs) if url
                        else LlamaCppBackend(options.model_path(), n_threads=options.llm_threads))
-            self.llm = LlmStructurer(backend, max_prompt_tokens=options.llm_max_prompt_tokens)
+            self.llm = LlmStructurer(backend, max_prompt_tokens=options.llm_max_prompt_tokens,
+                                     ask=options.llm_ask)
 
     @property
     def last_notes(self) -> list[str]:

@@ -46,15 +46,20 @@ MAX_BLOCK_LINES = 5
 # a label next to the value is decisive; on receipts the rules' address block (the lines under the name)
 # beat the model's choice of lines 13/50 to 9/50 (benchmarks/invoice_fields.py; models/llm/MODEL_CARD.md).
 RULES_FIRST = frozenset({"invoice_date", "invoice_number", "vendor_address"})
+# A document view for asks of names only: the letterhead is at the top; no amounts or dates are needed.
+NAMES_ONLY = frozenset({"vendor_name", "customer_name"})
+NAMES_ONLY_TOKENS = 250
 
 
 class LlmStructurer:
     """Invoices, receipts and drawing title blocks with a model ``backend``; ``notes`` and timings of the
     last document are kept on the instance (``last_notes``, ``last_llm_seconds``)."""
 
-    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550) -> None:
+    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550, ask: str = "all") -> None:
         self.backend = backend
         self.max_prompt_tokens = max_prompt_tokens
+        self.ask = ask  # "open": only fields the rules left open (see :func:`settled`); "all": every field
+        self.last_asked: tuple[str, ...] = ()
         self.last_notes: list[str] = []
         self.last_llm_seconds = 0.0
         self.last_reply: dict[str, Any] = {}
@@ -94,12 +99,21 @@ class LlmStructurer:
         cands = collect(views)
         blocks = _blocks(views[0], cands)
         fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
+        if self.ask == "open":
+            done = settled(inv)
+            fields = tuple(f for f in fields if f.name not in done)
+        self.last_asked = tuple(f.name for f in fields)
+        if not fields:
+            self.last_notes.extend(apply_rules(inv, cands))
+            return inv
+        budget = (min(self.max_prompt_tokens, NAMES_ONLY_TOKENS)
+                  if {f.name for f in fields} <= NAMES_ONLY else self.max_prompt_tokens)
         text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
                                           if len(c.value) <= 60))
         spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
         skip = [(f.page, f.bbox) for li in inv.line_items for f in (li.description, li.amount)
                 if f is not None and f.page is not None and f.bbox is not None]
-        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=self.max_prompt_tokens, skip=skip)
+        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=budget, skip=skip)
         reply = self._ask(prompt, spec)
         grounded, notes = ground_reply(fields, reply, cands, blocks)
         self.last_notes.extend(notes)
@@ -126,15 +140,20 @@ class LlmStructurer:
         lines = [ln for ln in view.lines if ln.bbox[1] >= box[1] - 5 and ln.bbox[0] >= box[0] - 5]
         if not lines:
             return drawing
+        tb: TitleBlock = drawing.title_block
+        fields = (TITLE_BLOCK_FIELDS if self.ask == "all"
+                  else tuple(f for f in TITLE_BLOCK_FIELDS if getattr(tb, f.name) is None))
+        self.last_asked = tuple(f.name for f in fields)
+        if not fields:  # the rules' labelled cells read every field: the model could not change any
+            return drawing
         sub = _SubView(view, lines)
         cands = collect([sub])
-        spec = build_spec(TITLE_BLOCK_FIELDS, cands,
+        spec = build_spec(fields, cands,
                           text_choices=list(dict.fromkeys(c.value for c in cands.by_kind.get("text", []))),
                           block_choices=[])
         reply = self._ask(title_block_prompt([" | ".join(ln.text for ln in row) for row in sub.rows()], spec), spec)
-        grounded, notes = ground_reply(TITLE_BLOCK_FIELDS, reply, cands, {})
+        grounded, notes = ground_reply(fields, reply, cands, {})
         self.last_notes.extend(notes)
-        tb: TitleBlock = drawing.title_block
         for name, g in grounded.items():
             current = getattr(tb, name)
             if current is not None:
@@ -151,6 +170,26 @@ class LlmStructurer:
                 setattr(tb, name, GroundedText(value=str(g.value), text=g.span.text, confidence=conf,
                                                page=g.span.page, bbox=g.span.bbox))
         return drawing
+
+
+def settled(inv: Invoice) -> frozenset[str]:
+    """Fields of the rules' reading that the model's answer could not change, so it is not asked them:
+
+    - the :data:`RULES_FIRST` fields the rules found (their labelled value wins over the model's anyway);
+    - subtotal, tax and total when the rules found all three and they add up (a model choice that breaks the
+      sum would be undone by :func:`.rules.apply_rules` searching for a triple that adds up);
+    - the currency when the page prints it (a code or symbol the rules read).
+
+    Each field not asked saves its decoding, and an ask of names only reads a shorter view of the page
+    (:data:`NAMES_ONLY_TOKENS`): prompt reading is most of the model's time.
+    """
+    done = {name for name in RULES_FIRST if _get(inv, name) is not None}
+    s, x, t = inv.subtotal, inv.total_tax, inv.total
+    if s is not None and x is not None and t is not None and abs(round(s.value + x.value, 2) - t.value) <= 0.01:
+        done |= {"subtotal", "total_tax", "total"}
+    if inv.currency is not None:
+        done.add("currency")
+    return frozenset(done)
 
 
 class _SubView(PageView):

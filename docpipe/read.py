@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from .classify import classify
-from .dimensions import looks_like_dimension, parse_dimension
+from .dimension_reading import read_dimension
 from .ingest import RasterPage
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
@@ -131,7 +131,7 @@ class PageReader:
         out = []
         h = image.height
         for line in group_lines(words):
-            if not (looks_like_dimension(line.text) and parse_dimension(line.text)):
+            if read_dimension(line.text) is None:
                 continue
             # A point (xr, yr) of the turned image is (yr, h - xr) on the page.
             mapped = [w.model_copy(update={"bbox": (w.bbox[1], h - w.bbox[2], w.bbox[3], h - w.bbox[0])})

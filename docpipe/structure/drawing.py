@@ -2,14 +2,16 @@
 notes after a NOTES heading. Every value is grounded in page words.
 
 Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
-runs that :func:`docpipe.dimensions.parse_dimension` accepts, outside the title block and notes.
+runs that :func:`docpipe.dimension_reading.read_dimension` accepts (the parser, after undoing OCR confusions
+such as ``038`` for ``Ø38``), outside the title block and notes.
 """
 
 from __future__ import annotations
 
 import re
 
-from ..dimensions import looks_like_dimension, parse_dimension, with_general_tolerance
+from ..dimension_reading import read_dimension
+from ..dimensions import with_general_tolerance
 from ..iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
@@ -152,10 +154,7 @@ def _parse_runs(view: PageView, line):
     i, out = 0, []
     while i < len(words):
         for j in range(min(len(words), i + 4), i, -1):
-            text = " ".join(w.text for w in words[i:j])
-            if not looks_like_dimension(text):
-                continue
-            parsed = parse_dimension(text)
+            parsed = read_dimension(" ".join(w.text for w in words[i:j]))
             if parsed is not None:
                 out.append((Span(view.number, tuple(words[i:j])), parsed))
                 i = j - 1

@@ -3,12 +3,13 @@
 The PDF text layer is used where a page has one (``text_source: "pdf_text"``). Otherwise the page is deskewed
 and OCRed; when the first pass reads poorly, Tesseract OSD is consulted for a quarter turn and the page read
 again. A page that looks like a drawing is read again in sparse-text mode, and once more turned 90 degrees
-for vertical dimension text (kept only where it parses as a dimension). Scans whose text is small in pixels
+for vertical dimension text (kept only where it parses as a dimension, or is a deviation stacked beside one). Scans whose text is small in pixels
 (low resolution) are upscaled for Tesseract and the boxes scaled back.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -128,11 +129,15 @@ class PageReader:
         upright page's coordinates, with ``angle`` 90."""
         turned = image.transpose(Image.Transpose.ROTATE_270)  # clockwise: bottom-to-top text becomes level
         words = self.read_words(turned, psm=self.ocr.options.drawing_psm)
-        out = []
         h = image.height
-        for line in group_lines(words):
-            if read_dimension(line.text) is None:
-                continue
+        lines = group_lines(words)
+        keep = [ln for ln in lines if read_dimension(ln.text) is not None]
+        # Deviations stacked beside a vertical size ("+0.03" over "-0.03") do not parse alone: keep those
+        # close to a kept size, for the drawing rules to join (docpipe.structure.stacks).
+        keep += [ln for ln in lines if _DEVIATION.match(ln.text) and ln not in keep and any(
+            _near(ln.bbox, k.bbox) for k in keep)]
+        out = []
+        for line in keep:
             # A point (xr, yr) of the turned image is (yr, h - xr) on the page.
             mapped = [w.model_copy(update={"bbox": (w.bbox[1], h - w.bbox[2], w.bbox[3], h - w.bbox[0])})
                       for w in line.words]
@@ -140,6 +145,15 @@ class PageReader:
                    max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
             out.append(Line(text=line.text, bbox=box, confidence=line.confidence, words=mapped, angle=90.0))
         return out
+
+
+_DEVIATION = re.compile(r"^[+\-±]?\s?(?:\d+[.,]\d+|[.,]\d+|0)$")
+
+
+def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Within two text heights of each other (boxes in one frame)."""
+    h = max(a[3] - a[1], b[3] - b[1])
+    return max(a[0] - b[2], b[0] - a[2]) <= 2 * h and max(a[1] - b[3], b[1] - a[3]) <= 2 * h
 
 
 def _effective_dpi(text_px: float | None) -> int:

@@ -22,8 +22,9 @@ Texts are compared after :func:`dim_text_key`:
 - all whitespace is removed: stacked tolerances are flattened with arbitrary spaces in the GT
   (``"⌀16,5 +0,1 0"``), and where a space goes is layout, not reading;
 - the GT sometimes writes the upper deviation of a stacked tolerance *before* the nominal
-  (``"+0.03 35.36-0.03"``, ``"+0.40 4x⌀6.60-0.10"``); such a leading deviation is moved behind the nominal
-  (``"35.36+0.03-0.03"``), the order in which the parser and most readers give it.
+  (``"+0.03 35.36-0.03"``, ``"+0.40 4x⌀6.60-0.10"``, ``"0.00 35.00-0.20"``); such a leading deviation (signed,
+  or a zero) is moved behind the nominal (``"35.36+0.03-0.03"``), the order in which we write stacks (size,
+  then the deviations top to bottom).
 
 **DOP** (``drawings/dop_roboflow_boxes``, 19 small drawings, 185 boxes, no text): recall at IoU >= 0.2 (and
 0.5) of the pipeline's dimension boxes, and of the detector's ``dimension`` regions at the stage's threshold.
@@ -47,7 +48,7 @@ IOU_THRESHOLD = 0.2  # eDOCr2's protocol
 
 _DIAMETER = str.maketrans({c: "⌀" for c in "Øø∅Φφϕ"} | {"º": "°", "˚": "°", "×": "x", "−": "-", "–": "-",
                                                        "—": "-", "‐": "-", "‑": "-", "‒": "-"})
-_LEADING_DEV = re.compile(r"^([+-]\d*[.,]?\d+)\s+(\S.*?)$")
+_LEADING_DEV = re.compile(r"^([+-]\d*[.,]?\d+|0(?:[.,]0+)?)\s+(\S.*?)$")
 
 
 def dim_text_key(s: str) -> str:

@@ -3,7 +3,8 @@ notes after a NOTES heading. Every value is grounded in page words.
 
 Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
 runs that :func:`docpipe.dimension_reading.read_dimension` accepts (the parser, after undoing OCR confusions
-such as ``038`` for ``Ø38``), outside the title block and notes.
+such as ``038`` for ``Ø38``), outside the title block and notes; stacked tolerances and limit dimensions
+are joined (:mod:`.stacks`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ..iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
 from .layout import PageView, Span, grounded_date, grounded_text, word_range
+from .stacks import join_stacks
 
 _I = re.I
 TITLE_LABELS = {
@@ -135,16 +137,18 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
     for view in views:
         # Sheet frames carry zone markers (1, 2, 3 ... / A, B, C ...) in a band along the edges.
         margin = 0.03 * min(view.page.width, view.page.height)
+        found = []
         for line in view.lines:
             x0, y0, x1, y1 = line.bbox
             if any(_inside(line.bbox, b) for b in exclude) or min(
                     x0, y0, view.page.width - x1, view.page.height - y1) < margin:
                 continue
-            for span, parsed in _parse_runs(view, line):
-                if tol_class:
-                    parsed = with_general_tolerance(parsed, tol_class)
-                dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox, angle=line.angle,
-                                                confidence=round(span.confidence * 0.9, 4)))
+            found += [(span, parsed, line.angle) for span, parsed in _parse_runs(view, line)]
+        for span, parsed, angle in join_stacks(view, found):
+            if tol_class:
+                parsed = with_general_tolerance(parsed, tol_class)
+            dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox, angle=angle,
+                                            confidence=round(span.confidence * 0.9, 4)))
     return dims
 
 

@@ -55,6 +55,9 @@ class OcrOptions(_Options):
     vertical_text: bool = Field(
         True, description="on drawing pages, also read text turned 90 degrees (vertical dimensions)"
     )
+    dimension_regions: bool = Field(
+        True, description="on drawing pages, also read the detector's dimension regions one by one (cropped, "
+        "turned level, scaled; docpipe.read.PageReader.read_dimension_regions)")
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
 
 

@@ -75,10 +75,18 @@ class Pipeline:
         if self.options.detect.enabled:
             t2 = time.perf_counter()
             try:
-                page = page.model_copy(update={"regions": self.detector(text.image, dpi=raster.dpi)})
+                detected = self.detector.detect(text.image, proposals=text.drawing)
+                page = page.model_copy(update={"regions": self.detector.regions(detected)})
             except Exception as e:  # the page keeps its text; the document becomes 'partial'
-                error = error_record(e, page=number, stage="detect")
+                detected, error = [], error_record(e, page=number, stage="detect")
             timings["detect"] = time.perf_counter() - t2
+            if detected and text.drawing:  # dimension regions read one by one (docpipe.read)
+                t2 = time.perf_counter()
+                try:
+                    page = self.reader.read_dimension_regions(text, page, detected)
+                except Exception as e:
+                    error = error_record(e, page=number, stage="ocr")
+                timings["dimension_ocr"] = time.perf_counter() - t2
         return PageOutcome(number=number, page=page, error=error, timings=timings)
 
     @property

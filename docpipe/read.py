@@ -38,6 +38,7 @@ class PageText:
     page: Page
     words: list[Word]
     timings: dict[str, float] = field(default_factory=dict)
+    drawing: bool = False  # read as a drawing (sparse and vertical passes); dimension regions apply
 
 
 def estimate_text_height(image: Image.Image) -> float | None:
@@ -63,6 +64,7 @@ class PageReader:
 
     def __call__(self, raster: RasterPage) -> PageText:
         timings: dict[str, float] = {}
+        drawing = False
         if raster.pdf_words is not None:
             image, words, rotation, source = raster.image, raster.pdf_words, 0.0, "pdf_text"
             lines = group_lines(words)
@@ -71,6 +73,7 @@ class PageReader:
             image, words, rotation = self._orient_and_read(raster, timings)
             lines = group_lines(words)
             if self.ocr.options.drawing_psm != self.ocr.options.psm and self._drawing_like(image, raster, lines):
+                drawing = True
                 t0 = time.perf_counter()
                 words = self.read_words(image, psm=self.ocr.options.drawing_psm)
                 lines = group_lines(words)
@@ -81,7 +84,7 @@ class PageReader:
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
-        return PageText(image=image, page=page, words=words, timings=timings)
+        return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing)
 
     def _orient_and_read(self, raster: RasterPage, timings: dict[str, float]):
         t = time.perf_counter
@@ -147,6 +150,32 @@ class PageReader:
         return out
 
 
+    def read_dimension_regions(self, text: PageText, page: Page, detected) -> Page:
+        """``page`` with the dimensions read in the detector's ``dimension`` regions added to its lines.
+
+        For drawing pages only (``text.drawing``) and when ``OcrOptions.dimension_regions`` is on. Each region
+        that no page-OCR line already reads as a dimension is cut out with a margin, turned level when its
+        text is vertical (the detector's flag, or a box much taller than wide), scaled so that its letters are
+        ~30 px tall, and all crops are stacked into one image read by a single Tesseract call (one process
+        start instead of one per crop). A crop's text is kept where it reads as a dimension
+        (:func:`docpipe.dimension_reading.read_dimension`: the parser decides, not the detector's
+        confidence), with deviations stacked beside it; it replaces the page-OCR lines inside it that did
+        not read as one (misreads of the same ink). ``detected`` are
+        :class:`docpipe.detect.DetectedRegion` in ``text.image`` pixels.
+        """
+        if not (text.drawing and self.ocr.options.dimension_regions):
+            return page
+        known = [ln.bbox for ln in page.lines if read_dimension(ln.text) is not None]
+        props = [d for d in detected if d.label == "dimension" and not any(_covers(k, d.bbox) for k in known)]
+        if not props:
+            return page
+        lines = region_dimension_lines(self.ocr, text.image, props, estimate_text_height(text.image))
+        kept = [ln for ln in page.lines if not any(_mostly_inside(ln.bbox, new.bbox) for new in lines)
+                or read_dimension(ln.text) is not None]
+        lines = [ln for ln in lines if not any(_mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None
+                                                for k in kept)]
+        return page.model_copy(update={"lines": kept + lines})
+
 _DEVIATION = re.compile(r"^[+\-±]?\s?(?:\d+[.,]\d+|[.,]\d+|0)$")
 
 
@@ -154,6 +183,94 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
     """Within two text heights of each other (boxes in one frame)."""
     h = max(a[3] - a[1], b[3] - b[1])
     return max(a[0] - b[2], b[0] - a[2]) <= 2 * h and max(a[1] - b[3], b[1] - a[3]) <= 2 * h
+
+
+_REGION_LETTER_PX = 30  # letter height the crops are scaled to (Tesseract's sweet spot is ~20-40 px)
+_STRIP_GAP = 0.6  # white space between stacked crops, in crop heights
+
+
+def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_px: float | None) -> list[Line]:
+    """Dimension lines read in ``regions`` (see :meth:`PageReader.read_dimension_regions`), page coordinates."""
+    gray = image.convert("L")
+    scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px)) if text_px else 1.0
+    crops = []  # (turned crop image scaled, origin x0, y0, crop width, crop height, vertical)
+    for d in regions:
+        x0, y0, x1, y1 = d.bbox
+        vertical = d.angle == 90 or (y1 - y0) > 1.4 * (x1 - x0)
+        # The detector's boxes on real drawings are often short of the text's ends ("Ø1" of "Ø140"): widen
+        # along the reading direction more than across it.
+        length, across = ((y1 - y0), (x1 - x0)) if vertical else ((x1 - x0), (y1 - y0))
+        ml, ma = round(max(0.4 * length, across)) + 4, round(0.3 * across) + 4
+        mx, my = (ma, ml) if vertical else (ml, ma)
+        box = (max(0, x0 - mx), max(0, y0 - my), min(image.width, x1 + mx), min(image.height, y1 + my))
+        crop = gray.crop(box)
+        if vertical:
+            crop = crop.transpose(Image.Transpose.ROTATE_270)
+        cw, ch = crop.size
+        crop = crop.resize((max(1, round(cw * scale)), max(1, round(ch * scale))), Image.Resampling.LANCZOS)
+        crops.append((crop, box, vertical))
+    pad = 20
+    width = max(c.width for c, _, _ in crops) + 2 * pad
+    tops, y = [], pad
+    for c, _, _ in crops:
+        tops.append(y)
+        y += c.height + max(20, round(_STRIP_GAP * c.height))
+    strip = Image.new("L", (width, y + pad), 255)
+    for (c, _, _), top in zip(crops, tops):
+        strip.paste(c, (pad, top))
+    words = engine.read_words(strip, dpi=_effective_dpi(text_px * scale if text_px else None), psm=11)
+    per_crop: list[list[Word]] = [[] for _ in crops]
+    for w in words:
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        i = max((k for k, t in enumerate(tops) if t <= cy), default=None)
+        if i is None or cy > tops[i] + crops[i][0].height:
+            continue
+        c, box, vertical = crops[i]
+        # strip -> scaled turned crop -> turned crop -> crop -> page
+        bx0, by0 = (w.bbox[0] - pad) / scale, (w.bbox[1] - tops[i]) / scale
+        bx1, by1 = (w.bbox[2] - pad) / scale, (w.bbox[3] - tops[i]) / scale
+        if vertical:  # a point (xr, yr) of the turned crop is (yr, ch - xr) in the crop
+            ch = box[3] - box[1]
+            bx0, by0, bx1, by1 = by0, ch - bx1, by1, ch - bx0
+        page_box = (box[0] + max(0, int(bx0)), box[1] + max(0, int(by0)),
+                    box[0] + max(1, round(bx1)), box[1] + max(1, round(by1)))
+        page_box = (page_box[0], page_box[1], max(page_box[0] + 1, page_box[2]), max(page_box[1] + 1, page_box[3]))
+        per_crop[i].append((w.model_copy(update={"bbox": page_box}), w.bbox))
+    out: list[Line] = []
+    for (c, box, vertical), items in zip(crops, per_crop):
+        if not items:
+            continue
+        # group in the crop's reading frame (strip boxes), then carry the page boxes along
+        frame_words = [pw.model_copy(update={"bbox": sb}) for pw, sb in items]
+        back = dict(zip((id(f) for f in frame_words), (pw for pw, _ in items)))
+        groups = group_lines(frame_words)
+        # a lone character from a crop is too often a fragment (of slanted text, an arrowhead): not kept
+        keep = [g for g in groups if len(g.text) >= 2 and read_dimension(g.text) is not None]
+        keep += [g for g in groups if _DEVIATION.match(g.text) and g not in keep and any(
+            _near(g.bbox, k.bbox) for k in keep)]
+        for g in keep:
+            mapped = [back[id(fw)] for fw in g.words]
+            pbox = (min(w.bbox[0] for w in mapped), min(w.bbox[1] for w in mapped),
+                    max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
+            out.append(Line(text=g.text, bbox=pbox, confidence=g.confidence, words=mapped,
+                            angle=90.0 if vertical else 0.0))
+    return out
+
+
+def _covers(known: tuple[int, int, int, int], region: tuple[int, int, int, int]) -> bool:
+    """A page-OCR dimension line already reads this region: it overlaps it well or sits inside it."""
+    ix = max(0, min(known[2], region[2]) - max(known[0], region[0]))
+    iy = max(0, min(known[3], region[3]) - max(known[1], region[1]))
+    union = ((known[2] - known[0]) * (known[3] - known[1]) + (region[2] - region[0]) * (region[3] - region[1])
+             - ix * iy)
+    return (union > 0 and ix * iy / union >= 0.3) or _mostly_inside(known, region)
+
+
+def _mostly_inside(a, b) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return area > 0 and ix * iy / area > 0.5
 
 
 def _effective_dpi(text_px: float | None) -> int:

@@ -213,3 +213,22 @@ def test_average_precision_of_hand_made_rankings():
     assert average_precision(fp_last, gt) == pytest.approx(1.0)
     assert average_precision([(np.zeros((0, 4)), np.zeros(0))], [np.zeros((0, 4))]) is None
     assert recall_at([gt[0]], [np.array([[1, 1, 11, 11]], float)], 0.5) == (1, 2)
+
+
+def test_dimension_proposals_below_the_threshold():
+    """``proposals=True`` adds low-confidence ``dimension`` regions only; ``regions()`` keeps the threshold."""
+    from docpipe.detect.labels import CLASSES as LABELS
+    from docpipe.synth import render_page
+
+    torch.manual_seed(0)
+    net = RegionNet(tiny_config())
+    with torch.no_grad():  # every class far below 0.3, dimension peaks around 0.05
+        net.heat.weight.mul_(0.01)
+        net.heat.bias.fill_(-12.0)
+        net.heat.bias[LABELS.index("dimension")] = -3.0
+    image = render_page("drawing", np.random.default_rng(5), degrade=False).image
+    det = Detector(net, DetectOptions(weights=None, threshold=0.3, dimension_threshold=0.01, max_side=512))
+    plain, props = det.detect(image), det.detect(image, proposals=True)
+    assert plain == []
+    assert props and all(d.label == "dimension" and 0.01 <= d.confidence < 0.3 for d in props)
+    assert det.regions(props) == []

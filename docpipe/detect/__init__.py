@@ -48,6 +48,11 @@ class DetectOptions(BaseModel):
         description="detector weights file; None means the committed models/detector/detector.pt",
     )
     threshold: float = Field(0.3, ge=0.0, le=1.0, description="lowest confidence of a region kept")
+    dimension_threshold: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="lowest confidence of a `dimension` region proposed for dimension OCR on drawing pages "
+        "(`Detector.detect(..., proposals=True)`); real dimension text mostly scores 0.1-0.3, and the dimension "
+        "parser, not the detector, decides what is kept. Written regions still use `threshold`")
     max_side: int = Field(1024, ge=256, le=4096,
                           description="the page is scaled to this long side (pixels) before detection")
     threads: int = Field(1, ge=1, le=64, description="torch threads per process (1 with page-level workers)")
@@ -86,8 +91,10 @@ class Detector:
         the stage interface; scaling depends only on the image's size (see the module docstring)."""
         return [d.region() for d in self.detect(image)]
 
-    def detect(self, image: Image.Image) -> list[DetectedRegion]:
-        """Like calling the detector, with the text angle (0 or 90) of each region."""
+    def detect(self, image: Image.Image, *, proposals: bool = False) -> list[DetectedRegion]:
+        """Like calling the detector, with the text angle (0 or 90) of each region. With ``proposals``,
+        ``dimension`` regions down to ``options.dimension_threshold`` are included too (see
+        :meth:`regions` to keep only those above ``options.threshold``)."""
         import numpy as np
         import torch
         from PIL import Image as PILImage
@@ -107,7 +114,8 @@ class Detector:
         x[0, 0, :sh, :sw] = 1.0 - np.asarray(small, dtype=np.float32) / 255.0  # ink = 1, paper (and pad) = 0
         with self._lock, torch.inference_mode():
             out = self.model(torch.from_numpy(x))
-            dets = decode(out["heat"], out["box"], out["vert"], threshold=self.options.threshold)[0]
+            low = min(self.options.threshold, self.options.dimension_threshold) if proposals else self.options.threshold
+            dets = decode(out["heat"], out["box"], out["vert"], threshold=low)[0]
         sx, sy = w / sw, h / sh
         result = []
         for (x0, y0, x1, y1), score, lab, vert in zip(dets.boxes.tolist(), dets.scores.tolist(),
@@ -117,9 +125,15 @@ class Detector:
             if bx1 <= bx0 or by1 <= by0:
                 continue
             label = self.classes[lab]
+            if score < self.options.threshold and label != "dimension":
+                continue
             angle = 90 if label == "dimension" and vert >= 0.5 else 0
             result.append(DetectedRegion(label, (bx0, by0, bx1, by1), float(min(1.0, max(0.0, score))), angle))
         return result
+
+    def regions(self, detected: list[DetectedRegion]) -> list[Region]:
+        """The contract's regions of a :meth:`detect` result: those at or above ``options.threshold``."""
+        return [d.region() for d in detected if d.confidence >= self.options.threshold]
 
 
 _CACHE: dict[tuple[str, float, DetectOptions], Detector] = {}

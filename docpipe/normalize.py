@@ -87,6 +87,9 @@ def parse_amount(text: str) -> float | None:
 _NUMERIC_DATE = re.compile(r"^(\d{1,4})[./\-](\d{1,2})[./\-](\d{2,4})\.?$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _WORD_DATE_DMY = re.compile(r"^(\d{1,2})\.?\s*(?:de\s+)?([^\W\d_]+)\.?,?\s+(\d{4})$")
+# '01/Apr/2017', '10-May-18', '06.Apr.2018': a month name between separators, two- or four-digit year.
+_WORD_DATE_SEP = re.compile(r"^(\d{1,2})[./\-]([^\W\d_]{3,9})\.?[./\-](\d{2}|\d{4})$")
+_SQUEEZE = re.compile(r"\s*([./\-])\s*")
 _WORD_DATE_MDY = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 
 
@@ -103,11 +106,15 @@ def _safe_date(y: int, m: int, d: int) -> dt.date | None:
 
 
 def parse_date(text: str, *, dayfirst: bool = True) -> dt.date | None:
-    """A printed date: ISO, '14.03.2025', '14/03/25', '03/14/2025', 'March 14, 2025', '14. März 2025'.
+    """A printed date: ISO, '14.03.2025', '14/03/25', '03/14/2025', 'March 14, 2025', '14. März 2025',
+    '01/Apr/2017'. Spaces OCR put around a numeric date's separators are ignored ('05-05- 2018').
 
     Numeric dates are read day-first unless ``dayfirst`` is False; a day above 12 settles it either way.
     """
     t = _clean(text).rstrip(",;")
+    squeezed = _SQUEEZE.sub(r"\1", t)
+    if squeezed != t and _NUMERIC_DATE.match(squeezed) and re.match(r"^\d", t):
+        t = squeezed
     m = _ISO_DATE.match(t)
     if m:
         return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
@@ -122,6 +129,9 @@ def parse_date(text: str, *, dayfirst: bool = True) -> dt.date | None:
             return _safe_date(c, b, a)
         return _safe_date(c, a, b)
     m = _WORD_DATE_DMY.match(t)
+    if m and m.group(2).lower() in _MONTHS:
+        return _safe_date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
+    m = _WORD_DATE_SEP.match(t)
     if m and m.group(2).lower() in _MONTHS:
         return _safe_date(int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1)))
     m = _WORD_DATE_MDY.match(t)

@@ -16,6 +16,7 @@ from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
                      grounded_text)
 from .line_items import extract_line_items as _line_items
+from .receipt import receipt_header, receipt_total
 
 _I = re.I
 LABELS = {
@@ -127,6 +128,16 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
     _totals(views, inv)
     inv.currency = _currency(views)
     inv.vendor, inv.customer = _parties(views, receipt)
+    if receipt:
+        # Receipts have their own shape (name, legal form, address, then the till's closing rows):
+        # see docpipe.structure.receipt. Its readings replace the invoice rules' where it finds one.
+        header = receipt_header(views[0])
+        if header.name is not None:
+            inv.vendor.name = header.name
+            inv.vendor.address = header.address
+        total = receipt_total(views)
+        if total is not None:
+            inv.total = total
     inv.line_items = _line_items(views)
     return inv
 

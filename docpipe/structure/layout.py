@@ -162,8 +162,10 @@ def amounts_in(span: Span) -> list[tuple[Span, float]]:
 def _amount_token(text: str) -> float | None:
     if text.endswith("%") or re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
         return None
-    if " " in text:  # '1 234,56' or 'EUR 12.00' only: never join two separate numbers
+    if " " in text:  # '1 234,56', 'EUR 12.00' or '30. 70' (OCR split the cents) only: never join two numbers
         a, b = text.split(" ", 1)
+        if re.fullmatch(r"[-+]?\d+[.,]", a) and re.fullmatch(r"\d{2}", b):
+            return parse_amount(a + b)
         if not (re.fullmatch(r"\d{1,3}", a) and re.fullmatch(r"\d{3}([.,]\d{1,2})?", b)) and not (
             re.fullmatch(r"[A-Z]{3}|[€$£]", a) or re.fullmatch(r"[A-Z]{3}|[€$£]", b)
         ):

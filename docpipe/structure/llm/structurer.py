@@ -33,6 +33,7 @@ from ...types import Drawing, GroundedCurrency, GroundedDate, GroundedNumber, Gr
 from ..drawing import _title_block_box, extract_drawing
 from ..invoice import extract_invoice
 from ..layout import PageView, Span
+from ..receipt import receipt_header, receipt_total
 from .backends import Backend
 from .candidates import Candidates, collect
 from .ground import Block, Grounded, ground_reply
@@ -46,6 +47,11 @@ MAX_BLOCK_LINES = 5
 # a label next to the value is decisive; on receipts the rules' address block (the lines under the name)
 # beat the model's choice of lines 13/50 to 9/50 (benchmarks/invoice_fields.py; models/llm/MODEL_CARD.md).
 RULES_FIRST = frozenset({"invoice_date", "invoice_number", "vendor_address"})
+# On receipts, the receipt rules' readings (docpipe.structure.receipt) are not put to the model at all: on 50
+# SROIE receipts they read the shop's name 45/50 and the total 42/50, where the model's choice among the same
+# candidates read 31/50 and 34/50 (benchmarks/invoice_fields.py --set sroie; models/llm/MODEL_CARD.md). The
+# model reads what they leave open; a field not asked costs no decoding time.
+RECEIPT_RULES_FIRST = frozenset({"vendor_name", "vendor_address", "total"})
 # A document view for asks of names only: the letterhead is at the top; no amounts or dates are needed.
 NAMES_ONLY = frozenset({"vendor_name", "customer_name"})
 NAMES_ONLY_TOKENS = 250
@@ -101,6 +107,9 @@ class LlmStructurer:
         fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
         if self.ask == "open":
             done = settled(inv)
+            fields = tuple(f for f in fields if f.name not in done)
+        if receipt:  # the receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST)
+            done = receipt_settled(views)
             fields = tuple(f for f in fields if f.name not in done)
         self.last_asked = tuple(f.name for f in fields)
         if not fields:
@@ -190,6 +199,13 @@ def settled(inv: Invoice) -> frozenset[str]:
     if inv.currency is not None:
         done.add("currency")
     return frozenset(done)
+
+
+def receipt_settled(views: list[PageView]) -> frozenset[str]:
+    """The :data:`RECEIPT_RULES_FIRST` fields that the receipt rules read on this document."""
+    header = receipt_header(views[0])
+    found = {"vendor_name": header.name, "vendor_address": header.address, "total": receipt_total(views)}
+    return frozenset(k for k, v in found.items() if v is not None and k in RECEIPT_RULES_FIRST)
 
 
 class _SubView(PageView):

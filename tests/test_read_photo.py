@@ -1,0 +1,34 @@
+"""Reading photographed pages whose paper is grey and unevenly lit (till receipts): the background is flattened
+and the page read again when the first reading is poor."""
+
+import numpy as np
+from PIL import Image
+
+from docpipe.options import OcrOptions, OrientOptions
+from docpipe.read import PageReader, estimate_text_height, flatten_background
+
+from .conftest import render_lines
+
+
+def _photo(clean: Image.Image, paper: float = 120) -> Image.Image:
+    """``clean`` under a lamp: bright in the middle, grey paper at the edges, some sensor noise."""
+    g = np.asarray(clean.convert("L")).astype(np.float32) / 255
+    yy, xx = np.mgrid[0:g.shape[0], 0:g.shape[1]]
+    h, w = g.shape
+    light = paper + (250 - paper) * np.exp(-(((xx - w / 2) / (w / 2.2)) ** 2 + ((yy - h / 2) / (h / 2.2)) ** 2))
+    noisy = light * (0.25 + 0.75 * g) + np.random.default_rng(0).normal(0, 6, g.shape)
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
+def test_flattened_photo_is_read_again_and_clean_pages_are_not():
+    clean = render_lines([(150, 150 + i * 70, "TOTAL 12.50 thank you come again") for i in range(10)],
+                         size=(1100, 900), font_px=36)
+    photo = _photo(clean)
+    flat = flatten_background(photo)
+    assert flat.size == photo.size
+    assert estimate_text_height(photo) < 10 < estimate_text_height(flat)  # specks vs letters
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions())
+    words = reader._read_flattened(photo, [])  # as if the first reading found nothing
+    assert sum(w.text == "TOTAL" for w in words) >= 8
+    assert all(0 <= w.bbox[0] < w.bbox[2] <= photo.width for w in words)  # boxes in the photo's pixels
+    assert reader._read_flattened(clean, []) == []  # nothing to flatten: no second reading

@@ -56,17 +56,31 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--distinct", type=int, default=40)
+    ap.add_argument("--every", type=int, default=100, help="print a progress line every N pages")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="docpipe-soak-"))
     n_pages = build_folder(tmp / "in", args.pages, args.distinct)
+    mib = 1024 * 1024
     t0 = time.perf_counter()
+    done = {"pages": 0, "next": args.every}
+    print(f"soak: {n_pages} pages, {args.workers} workers, load average {os.getloadavg()[0]:.1f}", flush=True)
+
+    def progress(result, rel, seconds) -> None:
+        done["pages"] += len(result.pages) if result is not None and result.pages else 1
+        if done["pages"] >= done["next"]:
+            done["next"] += args.every
+            now = mem.samples[-1] if mem.samples else {}
+            el = time.perf_counter() - t0
+            print(f"  {done['pages']:5d} pages {el:6.0f} s {done['pages'] / el * 60:5.1f} pages/min; worker RSS now "
+                  + (", ".join(f"{v / mib:.0f}" for v in now.values()) or "-") + f" MiB; load {os.getloadavg()[0]:.1f}",
+                  flush=True)
+
     with WorkerMemory() as mem:
-        summary = run_batch(tmp / "in", tmp / "out", PipelineOptions(workers=args.workers))
+        summary = run_batch(tmp / "in", tmp / "out", PipelineOptions(workers=args.workers), on_document=progress)
     wall = time.perf_counter() - t0
     peak = mem.peak_per_worker()
     samples = mem.samples
     tool_peak = mem.tool_peak
-    mib = 1024 * 1024
     k = max(1, len(samples) // 5)
 
     def mean_worker(chunk):
@@ -81,6 +95,10 @@ def main() -> None:
           f"{sorted(peak.values())[len(peak) // 2] / mib:.0f} MiB")
     print(f"mean worker RSS: first fifth {mean_worker(samples[:k]):.0f} MiB, last fifth "
           f"{mean_worker(samples[-k:]):.0f} MiB")
+    tenth = max(1, len(samples) // 10)
+    print("mean / max worker RSS per tenth of the run (MiB): " + "; ".join(
+        f"{mean_worker(samples[i:i + tenth]):.0f}/{max([v for r in samples[i:i + tenth] for v in r.values()] or [0]) / mib:.0f}"
+        for i in range(0, tenth * 10, tenth)))
     print("peak RSS of external tools: " + ", ".join(f"{n} {v / mib:.0f} MiB" for n, v in sorted(tool_peak.items())))
     print(f"parent RSS at the end: {psutil.Process().memory_info().rss / mib:.0f} MiB")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -68,7 +68,7 @@ def run(
                                                 "--llm); API key from $DOCPIPE_LLM_API_KEY.")] = None,
     llm_model_name: Annotated[str | None, typer.Option(help="Model name on the --llm-url server.")] = None,
     llm_ask: Annotated[str, typer.Option(help="open: ask the LLM only the fields the rules leave open (faster); "
-                                         "all: every field.")] = "all",
+                                         "all: every field.")] = "open",
 ) -> None:
     """Digitize every document under INPUT into OUT."""
     from .pipeline import run_batch

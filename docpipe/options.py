@@ -61,7 +61,7 @@ class OcrOptions(_Options):
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
 
 
-DEFAULT_LLM_MODEL = Path(__file__).resolve().parents[1] / "models" / "llm" / "qwen2.5-coder-0.5b-instruct-q4.gguf"
+DEFAULT_LLM_MODEL = Path(__file__).resolve().parents[1] / "models" / "llm" / "qwen2.5-coder-0.5b-instruct-q8_0.gguf"
 """The embedded model fetched by ``scripts/setup-models.sh`` (see ``models/llm/MODEL_CARD.md``)."""
 
 
@@ -87,7 +87,7 @@ class StructureOptions(_Options):
                                        "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")
 
     llm_ask: Literal["open", "all"] = Field(
-        "all", description="'open' (default): ask the model only the fields the rules' reading leaves open (a "
+        "open", description="'open' (default): ask the model only the fields the rules' reading leaves open (a "
         "labelled invoice number or date, totals that add up, a printed currency, a title-block cell are "
         "settled), and skip the call when none is; 'all': ask every field and let agreement raise confidence")
 

@@ -54,7 +54,7 @@ REPLY = {"invoice_number": "RE-2025-0042", "invoice_date": "14.03.2025", "due_da
 def run(reply, items=INVOICE):
     pg = page(items)
     backend = FakeBackend([reply])
-    st = LlmStructurer(backend)
+    st = LlmStructurer(backend, ask="all")
     inv = st.invoice([PageView(pg)], receipt=False)
     return pg, backend, st, inv
 
@@ -111,12 +111,55 @@ def test_pipeline_reports_dropped_values_in_review_reasons():
     from docpipe.ingest import SourceFile
 
     pipe = Pipeline(PipelineOptions(workers=1))
-    pipe.structurer.llm = LlmStructurer(FakeBackend([{**REPLY, "invoice_number": "INV-404"}]))
+    pipe.structurer.llm = LlmStructurer(FakeBackend([{**REPLY, "invoice_number": "INV-404"}]), ask="all")
     src = SourceFile(path=Path("x.png"), rel="x.png", sha256="0" * 64, media_type="image/png", pages=1)
     result = pipe.finish(src, [PageOutcome(number=1, page=page(INVOICE))])
     assert result.needs_review
     assert any("invoice number 'INV-404'" in r for r in result.review_reasons)
     assert result.invoice.invoice_number.value == "RE-2025-0042"  # the rules' grounded value
+
+
+def test_open_mode_asks_only_what_the_rules_leave_open():
+    # The rules read the labelled number and date, a printed currency and totals that add up: only the vendor
+    # name is asked, from a shorter view of the page; the settled fields keep the rules' grounded values.
+    pg = page(INVOICE)
+    backend = FakeBackend([{"vendor_name": "ACME Widgets GmbH"}])
+    st = LlmStructurer(backend, ask="open")
+    inv = st.invoice([PageView(pg)], receipt=False)
+    prompt, schema = backend.calls[0]
+    assert set(schema["properties"]) == {"vendor_name"} and st.last_asked == ("vendor_name",)
+    assert inv.vendor.name.value == "ACME Widgets GmbH" and inv.vendor.name.bbox is not None
+    assert inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99")
+    assert inv.invoice_number.value == "RE-2025-0042" and inv.currency.value == "EUR"
+    full = LlmStructurer(FakeBackend([REPLY]), ask="all").invoice([PageView(page(INVOICE))], receipt=False)
+    assert inv.total.confidence < full.total.confidence  # one reader, not confirmed by a second
+
+
+def test_open_mode_asks_the_totals_when_they_do_not_add_up():
+    items = [it if it[2] != "34,49" else (2000, 1570, "43,49") for it in INVOICE]
+    backend = FakeBackend([{"vendor_name": None, "subtotal": None, "total_tax": None, "total": None}])
+    st = LlmStructurer(backend, ask="open")
+    st.invoice([PageView(page(items))], receipt=False)
+    assert {"subtotal", "total_tax", "total", "vendor_name"} <= set(backend.calls[0][1]["properties"])
+    assert "invoice_number" not in backend.calls[0][1]["properties"]
+
+
+def test_open_mode_skips_the_model_when_the_title_block_is_complete():
+    items = [(1500, 3000, "Title: Bracket"), (1500, 3060, "Drawing No.: DWG-1001"), (1500, 3120, "Scale: 1:2"),
+             (1500, 3180, "Rev: B"), (1500, 3240, "Material: S235"), (1500, 3300, "Sheet: 1/1"),
+             (1500, 3360, "Date: 14.03.2025"), (1500, 3420, "Company: ACME Engineering"),
+             (1500, 3480, "Drawn by: J. Smith")]
+    backend = FakeBackend([])  # any call would fail: no reply queued
+    st = LlmStructurer(backend, ask="open")
+    drawing = st.drawing([PageView(page(items))])
+    tb = drawing.title_block
+    assert backend.calls == [] and st.last_asked == ()
+    assert tb.title.value == "Bracket" and tb.company.value == "ACME Engineering" and tb.drawn_by.bbox is not None
+    # one field missing: the model is asked that field only
+    backend = FakeBackend([{"company": "ACME Engineering"}])
+    st = LlmStructurer(backend, ask="open")
+    st.drawing([PageView(page([it for it in items if not it[2].startswith("Company")] + [(1500, 3420, "ACME Engineering")]))])
+    assert list(backend.calls[0][1]["properties"]) == ["company"]
 
 
 def test_a_reply_that_is_not_json_is_a_structuring_error():
@@ -172,7 +215,7 @@ def test_openai_backend_repairs_an_invalid_reply(monkeypatch):
     monkeypatch.setenv("DOCPIPE_LLM_API_KEY", "sk-test")
     with _Server(["Sure! Here it is: {oops", json.dumps(REPLY)]) as srv:
         backend = OpenAIBackend(srv.url + "/v1", "qwen-test", timeout=10)
-        st = LlmStructurer(backend)
+        st = LlmStructurer(backend, ask="all")
         pg = page(INVOICE)
         inv = st.invoice([PageView(pg)], receipt=False)
     assert len(srv.requests) == 2

@@ -31,12 +31,14 @@ def _overlaps(a, b) -> bool:
 
 
 def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int = MAX_TOKENS,
-                  skip: list[tuple[int, tuple[int, int, int, int]]] = ()) -> str:
+                  skip: list[tuple[int, tuple[int, int, int, int]]] = (), names_only: bool = False) -> str:
     """Rows of every page in reading order, within ``max_tokens`` (estimated by :func:`tokens`). Rows are kept by priority, then printed in
     page order: (0) the top third of page 1 (parties, title, references) and rows holding a date, amount or
     ID; (1) the rest of page 1; (2) the rest. Rows that overlap a ``skip`` box (line items the rules already
-    read: many tokens, no key field) come last."""
-    typed = {id(c.span.words[0]) for k in ("date", "amount", "id") for c in cands.by_kind.get(k, [])}
+    read: many tokens, no key field) come last. ``names_only`` (an ask of party names alone): typed rows get no
+    priority, so the budget goes to the top of page 1 where letterheads are."""
+    typed = set() if names_only else {id(c.span.words[0]) for k in ("date", "amount", "id")
+                                      for c in cands.by_kind.get(k, [])}
     rows: list[tuple[int, int, str]] = []  # (priority, order, text)
     for n, view in enumerate(views):
         for row in view.rows():
@@ -65,14 +67,14 @@ def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int =
 
 
 def invoice_prompt(views: list[PageView], cands: Candidates, spec: ReplySpec, *, receipt: bool,
-                   max_tokens: int = MAX_TOKENS, skip=()) -> str:
+                   max_tokens: int = MAX_TOKENS, skip=(), names_only: bool = False) -> str:
     """Instructions first (the same for every document: the embedded backend reuses their KV cache), then
     the document."""
     kind = "receipt" if receipt else "invoice"
     fields = "\n".join(f"- {f.name}: {f.description}" for f in spec.fields)
     return (f"Fields to extract from the {kind} below:\n{fields}\n\n"
             f"{kind.capitalize()}, OCR text in reading order ('|' separates columns):\n"
-            f"{document_view(views, cands, max_tokens=max_tokens, skip=skip)}")
+            f"{document_view(views, cands, max_tokens=max_tokens, skip=skip, names_only=names_only)}")
 
 
 def title_block_prompt(lines: list[str], spec: ReplySpec) -> str:

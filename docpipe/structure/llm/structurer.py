@@ -15,7 +15,8 @@ Confidence per field (documented in ``models/llm/MODEL_CARD.md``)::
 
     confidence = OCR confidence of the grounded words            (min over the words, 0-1)
                x agreement: 1.0 model and rules agree, 0.85 model only, 0.75 model overrides the rules,
-                            0.8 when the rules' value stays (model gave nothing, or a RULES_FIRST field)
+                            0.8 when the rules' value stays (model gave nothing, a RULES_FIRST field,
+                            or a field the rules settled so the model was not asked: see settled())
                x grounding: 1.0 exact print, 0.85 matched by value or fuzzily
                x model certainty: 0.6 + 0.4 x p, p = probability mass of the chosen value among the allowed
                             ones (embedded backend; servers give none: 1.0)
@@ -61,7 +62,7 @@ class LlmStructurer:
     """Invoices, receipts and drawing title blocks with a model ``backend``; ``notes`` and timings of the
     last document are kept on the instance (``last_notes``, ``last_llm_seconds``)."""
 
-    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550, ask: str = "all") -> None:
+    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550, ask: str = "open") -> None:
         self.backend = backend
         self.max_prompt_tokens = max_prompt_tokens
         self.ask = ask  # "open": only fields the rules left open (see :func:`settled`); "all": every field
@@ -107,6 +108,8 @@ class LlmStructurer:
         fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
         if self.ask == "open":
             done = settled(inv)
+            for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
+                _fallback(inv, name)
             fields = tuple(f for f in fields if f.name not in done)
         if receipt:  # the receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST)
             done = receipt_settled(views)
@@ -115,14 +118,15 @@ class LlmStructurer:
         if not fields:
             self.last_notes.extend(apply_rules(inv, cands))
             return inv
-        budget = (min(self.max_prompt_tokens, NAMES_ONLY_TOKENS)
-                  if {f.name for f in fields} <= NAMES_ONLY else self.max_prompt_tokens)
+        names_only = {f.name for f in fields} <= NAMES_ONLY
+        budget = min(self.max_prompt_tokens, NAMES_ONLY_TOKENS) if names_only else self.max_prompt_tokens
         text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
                                           if len(c.value) <= 60))
         spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
         skip = [(f.page, f.bbox) for li in inv.line_items for f in (li.description, li.amount)
                 if f is not None and f.page is not None and f.bbox is not None]
-        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=budget, skip=skip)
+        prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=budget, skip=skip,
+                                names_only=names_only)
         reply = self._ask(prompt, spec)
         grounded, notes = ground_reply(fields, reply, cands, blocks)
         self.last_notes.extend(notes)

@@ -10,6 +10,7 @@ that) and only count when the repaired string parses:
   ``D 16,5`` -> ``Ø16,5``, ``2x P—19,9`` -> ``2x Ø19,9`` (a decimal ``0,8``/``0.5`` is never touched);
 - ``O`` for zero beside digits (``RO,15`` -> ``R0,15``), ``i``/``l``/``I``/``|`` for one between digits or after a
   diameter/radius sign (``Øi5`` -> ``Ø15``);
+- a bracket without its partner is dropped (``12,5)`` -> ``12,5``);
 - a lone ``+t`` after a size (no lower deviation anywhere) is the visible half of ``±t``: ``70.50 +0.05`` ->
   ``70.50 ±0.05``. This one applies even when the text parses as read (as a one-sided tolerance), because a
   one-sided tolerance is printed stacked over a ``0``, and :mod:`docpipe.structure.drawing` joins stacks
@@ -33,7 +34,13 @@ _LONE_PLUS = re.compile(r"^(?P<size>[^+\-±]*\d)\s*\+\s*(?P<t>\d*[.,]?\d+)$")
 
 def repair_ocr_text(text: str) -> str:
     """The usual OCR confusions on dimension text undone (see the module docstring); spaces kept."""
-    s = _DIA_LETTER.sub("Ø", text.strip(), count=1)
+    s = text.strip()
+    # a bracket whose partner was not read (a leader line through "(12,5)"): the size is still good
+    if s.endswith(")") and "(" not in s:
+        s = s[:-1]
+    elif s.startswith("(") and ")" not in s:
+        s = s[1:]
+    s = _DIA_LETTER.sub("Ø", s, count=1)
     s = _I_ONE.sub("1", s)
     return _O_ZERO.sub("0", s)
 

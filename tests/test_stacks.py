@@ -53,3 +53,17 @@ def test_separate_sizes_side_by_side_stay_apart():
     dims = _dims(_line(("25", (500, 500, 540, 540))), _line(("30", (900, 500, 940, 540))),
                  _line(("16.00", (1500, 500, 1600, 540))), _line(("18.50", (1500, 550, 1600, 590))))
     assert sorted(d.text for d in dims) == ["16.00", "18.50", "25", "30"]  # 18.5 is not within 10 % of 16
+
+
+def test_a_symbol_far_beside_a_size_is_not_part_of_it():
+    # a surface mark 0.9 text heights right of "100" that Tesseract reads as "REF"
+    dims = _dims(_line(("100", (686, 1124, 745, 1155)), ("REF", (773, 1124, 836, 1155))),
+                 _line(("Ø25", (200, 200, 270, 240)), ("H7", (282, 200, 320, 240))))
+    got = {d.text: d for d in dims}
+    assert set(got) == {"100", "Ø25 H7"}
+    assert got["100"].bbox == (686, 1124, 745, 1155) and not got["100"].tolerance_source
+
+
+def test_unbalanced_bracket_from_a_leader_line():
+    dims = _dims(_line(("12,5)", (827, 550, 892, 581))))
+    assert [(d.text, d.nominal) for d in dims] == [("12,5", 12.5)]

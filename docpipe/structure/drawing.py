@@ -153,11 +153,16 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
 
 
 def _parse_runs(view: PageView, line):
-    """Longest runs of words in ``line`` that parse as dimensions, left to right."""
+    """Longest runs of words in ``line`` that parse as dimensions, left to right. A run does not bridge a gap
+    wider than 3/4 of the words' height: the parts of one dimension are set closer than that, while a symbol
+    beside it (a surface mark Tesseract reads as "REF") or the next dimension sits further off."""
     words = line.words
     i, out = 0, []
     while i < len(words):
-        for j in range(min(len(words), i + 4), i, -1):
+        end = i + 1
+        while end < min(len(words), i + 4) and _close(words[end - 1], words[end], line.angle):
+            end += 1
+        for j in range(end, i, -1):
             parsed = read_dimension(" ".join(w.text for w in words[i:j]))
             if parsed is not None:
                 out.append((Span(view.number, tuple(words[i:j])), parsed))
@@ -165,6 +170,15 @@ def _parse_runs(view: PageView, line):
                 break
         i += 1
     return out
+
+
+def _close(a, b, angle: float) -> bool:
+    """Whether word ``b`` follows ``a`` closely enough to belong to the same dimension (reading direction)."""
+    if round(angle) == 90:  # reads bottom to top: the next word is above
+        gap, h = a.bbox[1] - b.bbox[3], max(a.bbox[2] - a.bbox[0], b.bbox[2] - b.bbox[0])
+    else:
+        gap, h = b.bbox[0] - a.bbox[2], max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+    return gap <= 0.75 * max(h, 1)
 
 
 def _union(boxes):

@@ -63,3 +63,17 @@ def test_amount_with_cents_split_by_ocr():
     words = tuple(Word(text=t, bbox=(i * 100, 0, i * 100 + 80, 30), confidence=0.9)
                   for i, t in enumerate(["Total", "RM", "30.", "70"]))
     assert [v for _, v in amounts_in(Span(1, words))] == [30.7]
+
+
+def test_llm_is_not_asked_what_the_receipt_rules_read_and_keeps_their_total():
+    from docpipe.structure.llm.backends import FakeBackend
+    from docpipe.structure.llm.structurer import LlmStructurer
+
+    items = RECEIPT + [(40, 700, "Sub Total"), (600, 700, "11.25"), (40, 730, "GST 6%"), (600, 730, "0.68")]
+    backend = FakeBackend([{"total_tax": "0.68"}])
+    inv = LlmStructurer(backend, ask="all").invoice([PageView(page(items, size=SIZE))], receipt=True)
+    asked = set(backend.calls[0][1]["properties"])
+    assert not asked & {"vendor_name", "vendor_address", "total"} and "total_tax" in asked
+    assert inv.vendor.name.value == "Fresh Trading Sdn Bhd"
+    # 11.25 + 0.68 = 11.93 adds up, but the payment confirms the rounded 11.95: it stays.
+    assert inv.total.value == 11.95

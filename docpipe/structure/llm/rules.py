@@ -106,9 +106,12 @@ def fix_due_date(inv: Invoice, cands: Candidates) -> bool:
     return False
 
 
-def apply_rules(inv: Invoice, cands: Candidates) -> list[str]:
+def apply_rules(inv: Invoice, cands: Candidates, *, totals: bool = True) -> list[str]:
     """Apply the rules in place; returns notes for the review reasons (none when a rule was satisfied by an
-    alternative: the values are then consistent)."""
-    fix_totals(inv, cands)
+    alternative: the values are then consistent). ``totals=False`` leaves the amounts alone: a receipt's total
+    that the payment confirms is not replaced by a subtotal + tax that adds up (rounding, discounts and
+    service charges sit between them on receipts; validation still flags the difference)."""
+    if totals:
+        fix_totals(inv, cands)
     fix_due_date(inv, cands)
     return []

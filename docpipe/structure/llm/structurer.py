@@ -111,12 +111,13 @@ class LlmStructurer:
             for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
                 _fallback(inv, name)
             fields = tuple(f for f in fields if f.name not in done)
-        if receipt:  # the receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST)
-            done = receipt_settled(views)
-            fields = tuple(f for f in fields if f.name not in done)
+        by_receipt_rules = receipt_settled(views) if receipt else frozenset()
+        # The receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST).
+        fields = tuple(f for f in fields if f.name not in by_receipt_rules)
+        totals = "total" not in by_receipt_rules
         self.last_asked = tuple(f.name for f in fields)
         if not fields:
-            self.last_notes.extend(apply_rules(inv, cands))
+            self.last_notes.extend(apply_rules(inv, cands, totals=totals))
             return inv
         names_only = {f.name for f in fields} <= NAMES_ONLY
         budget = min(self.max_prompt_tokens, NAMES_ONLY_TOKENS) if names_only else self.max_prompt_tokens
@@ -137,7 +138,7 @@ class LlmStructurer:
                        rules_first=spec_f.name in RULES_FIRST)
             else:
                 _fallback(inv, spec_f.name)
-        self.last_notes.extend(apply_rules(inv, cands))
+        self.last_notes.extend(apply_rules(inv, cands, totals=totals))
         return inv
 
     # -- drawings --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Interim rule-based drawing extraction: title block fields by label, dimensions by the dimension parser,
-notes after a NOTES heading. Every value is grounded in page words.
+notes after a NOTES heading, tables from the detector's table regions (:mod:`.tables`). Every value is
+grounded in page words.
 
 Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
 runs that :func:`docpipe.dimension_reading.read_dimension` accepts (the parser, after undoing OCR confusions
@@ -18,6 +19,7 @@ from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
 from .layout import PageView, Span, grounded_date, grounded_text, word_range
 from .stacks import join_stacks
+from .tables import extract_tables
 
 _I = re.I
 TITLE_LABELS = {
@@ -43,6 +45,8 @@ _NOTES = re.compile(r"^(notes?|general\s*notes|anmerkungen|hinweise|bemerkungen|
 def extract_drawing(views: list[PageView]) -> Drawing:
     drawing = Drawing(title_block=_title_block(views))
     drawing.notes, note_boxes = _notes(views)
+    drawing.tables = extract_tables(views)
+    note_boxes += [t.bbox for t in drawing.tables]  # a table's sizes and dates are not the part's dimensions
     tb_box = _title_block_box(views)
     gt = drawing.title_block.general_tolerance
     tol_class = parse_general_tolerance(gt.text) if gt else None

@@ -9,6 +9,7 @@ for vertical dimension text (kept only where it parses as a dimension, or is a d
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -231,7 +232,8 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
     """Dimension lines read in ``regions`` (see :meth:`PageReader.read_dimension_regions`), page coordinates."""
     gray = image.convert("L")
     scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px)) if text_px else 1.0
-    crops = []  # (turned crop image scaled, origin x0, y0, crop width, crop height, vertical)
+    crops = []  # (turned crop image scaled, crop box on the page, map from turned-crop point to crop point, angle)
+    slanted = []  # crops of slanted text, turned level, read only where their upright crop does not parse
     for d in regions:
         x0, y0, x1, y1 = d.bbox
         vertical = d.angle == 90 or (y1 - y0) > 1.4 * (x1 - x0)
@@ -242,27 +244,37 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
         mx, my = (ma, ml) if vertical else (ml, ma)
         box = (max(0, x0 - mx), max(0, y0 - my), min(image.width, x1 + mx), min(image.height, y1 + my))
         crop = gray.crop(box)
-        if vertical:
-            crop = crop.transpose(Image.Transpose.ROTATE_270)
         cw, ch = crop.size
-        crop = crop.resize((max(1, round(cw * scale)), max(1, round(ch * scale))), Image.Resampling.LANCZOS)
-        crops.append((crop, box, vertical))
+        slant = _slant(crop)
+        if slant is not None:
+            slanted.append((_scaled(crop.rotate(slant, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC),
+                                    scale), box, _unrotate(slant, cw, ch), -slant))
+        if vertical:
+            crops.append((_scaled(crop.transpose(Image.Transpose.ROTATE_270), scale), box,
+                          lambda u, v, ch=ch: (v, ch - u), 90.0))  # (u, v) of the turned crop is (v, ch - u)
+        else:
+            crops.append((_scaled(crop, scale), box, lambda u, v: (u, v), 0.0))
+    n_upright = len(crops)
+    crops += slanted
     pad = 20
-    width = max(c.width for c, _, _ in crops) + 2 * pad
+    width = max(c[0].width for c in crops) + 2 * pad
     tops, y = [], pad
-    for c, _, _ in crops:
+    for c, *_ in crops:
         tops.append(y)
         y += c.height + max(20, round(_STRIP_GAP * c.height))
     strip = Image.new("L", (width, y + pad), 255)
-    for (c, _, _), top in zip(crops, tops):
+    for (c, *_), top in zip(crops, tops):
         strip.paste(c, (pad, top))
     dpi = _effective_dpi(text_px * scale if text_px else None)
     with ThreadPoolExecutor(len(_STRIP_PSMS)) as pool:
         readings = list(pool.map(lambda psm: engine.read_words(strip, dpi=dpi, psm=psm), _STRIP_PSMS))
     per_reading = [_crop_lines(words, crops, tops, pad, scale) for words in readings]
     out: list[Line] = []
-    for i in range(len(crops)):
+    for i in range(n_upright):
         lines = next((r[i] for r in per_reading if r[i]), [])
+        if not lines:  # the same region turned along its slant, if it has one
+            j = next((n_upright + k for k, sl in enumerate(slanted) if sl[1] == crops[i][1]), None)
+            lines = next((r[j] for r in per_reading if r[j]), []) if j is not None else []
         out += [ln for ln in lines if not any(_mostly_inside(ln.bbox, o.bbox) or _mostly_inside(o.bbox, ln.bbox)
                                                 for o in out)]  # overlapping proposals read the same ink
     return out
@@ -277,18 +289,18 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
         i = max((k for k, t in enumerate(tops) if t <= cy), default=None)
         if i is None or cy > tops[i] + crops[i][0].height:
             continue
-        c, box, vertical = crops[i]
-        # strip -> scaled turned crop -> turned crop -> crop -> page
-        bx0, by0 = (w.bbox[0] - pad) / scale, (w.bbox[1] - tops[i]) / scale
-        bx1, by1 = (w.bbox[2] - pad) / scale, (w.bbox[3] - tops[i]) / scale
-        if vertical:  # a point (xr, yr) of the turned crop is (yr, ch - xr) in the crop
-            ch = box[3] - box[1]
-            bx0, by0, bx1, by1 = by0, ch - bx1, by1, ch - bx0
-        px0, py0 = box[0] + max(0, int(bx0)), box[1] + max(0, int(by0))
-        page_box = (px0, py0, max(px0 + 1, box[0] + round(bx1)), max(py0 + 1, box[1] + round(by1)))
+        c, box, to_crop, _ = crops[i]
+        # strip -> scaled turned crop -> turned crop -> crop (its four corners: the crop may be turned by any
+        # angle) -> page
+        u0, v0 = (w.bbox[0] - pad) / scale, (w.bbox[1] - tops[i]) / scale
+        u1, v1 = (w.bbox[2] - pad) / scale, (w.bbox[3] - tops[i]) / scale
+        pts = [to_crop(u, v) for u, v in ((u0, v0), (u1, v0), (u0, v1), (u1, v1))]
+        px0, py0 = box[0] + max(0, int(min(x for x, _ in pts))), box[1] + max(0, int(min(y for _, y in pts)))
+        page_box = (px0, py0, max(px0 + 1, box[0] + round(max(x for x, _ in pts))),
+                    max(py0 + 1, box[1] + round(max(y for _, y in pts))))
         per_crop[i].append((w.model_copy(update={"bbox": page_box}), w.bbox))
     out: list[list[Line]] = []
-    for (c, box, vertical), items in zip(crops, per_crop):
+    for (c, box, _, angle), items in zip(crops, per_crop):
         lines: list[Line] = []
         out.append(lines)
         if not items:
@@ -305,9 +317,47 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
             mapped = [back[id(fw)] for fw in g.words]
             pbox = (min(w.bbox[0] for w in mapped), min(w.bbox[1] for w in mapped),
                     max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
-            lines.append(Line(text=g.text, bbox=pbox, confidence=g.confidence, words=mapped,
-                              angle=90.0 if vertical else 0.0))
+            lines.append(Line(text=g.text, bbox=pbox, confidence=g.confidence, words=mapped, angle=angle))
     return out
+
+
+def _scaled(im: Image.Image, scale: float) -> Image.Image:
+    return im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.Resampling.LANCZOS)
+
+
+def _unrotate(angle: float, w: int, h: int):
+    """Map a point of ``im.rotate(angle, expand=True)`` (``im`` of size w x h) back to ``im``."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    rw = abs(w * c) + abs(h * s)
+    rh = abs(w * s) + abs(h * c)
+
+    def back(u: float, v: float) -> tuple[float, float]:
+        dx, dy = u - rw / 2, v - rh / 2
+        return c * dx - s * dy + w / 2, s * dx + c * dy + h / 2
+    return back
+
+
+_SLANT_MIN, _SLANT_MAX = 12.0, 78.0  # degrees off the axes for a crop to count as slanted
+
+
+def _slant(crop: Image.Image) -> float | None:
+    """The rotation (degrees, for ``Image.rotate``) that levels the longest straight strokes of a crop (the
+    dimension or leader line its text runs along), when they are clearly off both axes; else None. Text along
+    a slanted dimension line reads left to right along it, so turning the line level sets the text upright."""
+    a = np.asarray(crop)
+    _, ink = cv2.threshold(a, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    side = min(a.shape)
+    segs = cv2.HoughLinesP(ink, 1, np.pi / 180, threshold=max(20, side // 3), minLineLength=max(20, side // 2),
+                           maxLineGap=3)
+    if segs is None:
+        return None
+    votes: dict[int, float] = {}
+    for x1, y1, x2, y2 in segs.reshape(-1, 4).tolist():
+        ang = math.degrees(math.atan2(-(y2 - y1), x2 - x1)) % 180  # counter-clockwise, image y points down
+        votes[round(ang / 3) * 3 % 180] = votes.get(round(ang / 3) * 3 % 180, 0.0) + math.hypot(x2 - x1, y2 - y1)
+    best = max(votes, key=votes.get)
+    signed = best - 180 if best > 90 else best  # (-90, 90]: the text reads left to right along the line
+    return float(-signed) if _SLANT_MIN <= abs(signed) <= _SLANT_MAX else None
 
 
 def _covers(known: tuple[int, int, int, int], region: tuple[int, int, int, int]) -> bool:

@@ -48,3 +48,24 @@ def test_not_a_drawing_or_switched_off_changes_nothing():
     text = _text(img)
     off = PageReader(OrientOptions(), OcrOptions(dimension_regions=False))
     assert off.read_dimension_regions(text, text.page, regions) is text.page
+
+
+def test_slanted_text_is_read_along_its_line():
+    from PIL import ImageDraw, ImageFont
+
+    tile = Image.new("L", (420, 90), 255)
+    d = ImageDraw.Draw(tile)
+    d.text((40, 8), "R12.5", font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 44), fill=0)
+    d.line((0, 70, 419, 70), fill=0, width=3)  # the leader line the text sits on
+    turned = tile.rotate(35, expand=True, fillcolor=255)  # reads up and to the right at 35 degrees
+    img = Image.new("L", (1400, 1000), 255)
+    img.paste(turned, (500, 300))
+    w, h = turned.size
+    region = DetectedRegion("dimension", (500 + w // 4, 300 + h // 4, 500 + 3 * w // 4, 300 + 3 * h // 4), 0.1)
+    text = _text(img)
+    page = PageReader(OrientOptions(), OcrOptions()).read_dimension_regions(text, text.page, [region])
+    got = [ln for ln in page.lines if "12.5" in ln.text]
+    assert got, [ln.text for ln in page.lines]
+    assert abs(got[0].angle - 35) <= 6
+    x0, y0, x1, y1 = got[0].bbox
+    assert 480 <= x0 and x1 <= 520 + w and 280 <= y0 and y1 <= 320 + h

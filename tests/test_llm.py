@@ -337,6 +337,9 @@ def test_embedded_model_reads_the_sample_invoice():
     for field in (inv.invoice_number, inv.invoice_date, inv.total):
         assert field.page == 1 and field.bbox is not None and field.text
     assert pipe.structurer.last_llm_seconds > 0
+    # the field the rules leave open is the model's: its pick is copied from the page and grounded
+    assert "vendor_name" in pipe.structurer.llm.last_asked
+    assert inv.vendor.name.value == expected["vendor"]["name"]["value"] and inv.vendor.name.bbox is not None
 
 
 def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():

@@ -67,3 +67,9 @@ def test_a_symbol_far_beside_a_size_is_not_part_of_it():
 def test_unbalanced_bracket_from_a_leader_line():
     dims = _dims(_line(("12,5)", (827, 550, 892, 581))))
     assert [(d.text, d.nominal) for d in dims] == [("12,5", 12.5)]
+
+
+def test_boxes_without_the_shape_of_text_are_dropped():
+    dims = _dims(_line(("25", (500, 500, 540, 540))), _line(("2", (1839, 747, 1915, 748))),
+                 _line(("4", (396, 1482, 556, 1793))), _line(("30", (900, 500, 940, 540))))
+    assert sorted(d.text for d in dims) == ["25", "30"]

@@ -149,11 +149,26 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
                 continue
             found += [(span, parsed, line.angle) for span, parsed in _parse_runs(view, line)]
         for span, parsed, angle in join_stacks(view, found):
+            if not _plausible_box(span, angle, view.text_height):
+                continue
             if tol_class:
                 parsed = with_general_tolerance(parsed, tol_class)
             dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox, angle=angle,
                                             confidence=round(span.confidence * 0.9, 4)))
     return dims
+
+
+def _plausible_box(span: Span, angle: float, text_height: float) -> bool:
+    """Whether the words' box has the shape of dimension text: letters between 0.4 and 4 page text heights
+    tall (stacks are up to ~2.5), and a single character no longer than three times its height. Boxes of
+    slivers and of ink blobs that OCR called "4" or "2" fail this."""
+    x0, y0, x1, y1 = span.bbox
+    along, across = (y1 - y0, x1 - x0) if round(angle) == 90 else (x1 - x0, y1 - y0)
+    if round(angle) not in (0, 90):  # slanted: the box is not aligned with the text
+        return True
+    if not 0.4 * text_height <= across <= 4 * text_height:
+        return False
+    return len(span.text.replace(" ", "")) > 1 or along <= 3 * across
 
 
 def _parse_runs(view: PageView, line):

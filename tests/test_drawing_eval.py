@@ -35,3 +35,19 @@ def test_score_one_to_one_and_ignored():
 def test_score_below_iou_is_a_miss():
     s = score_drawing("d", [("20", (0, 0, 10, 10))], [], [("20", (8, 8, 30, 30))])
     assert s.matched == 0 and s.recall == 0.0 and s.cer is None
+
+
+@pytest.mark.realdocs
+def test_pipeline_on_a_real_drawing():
+    """One eDOCr2 sheet end to end (skipped without ../shared/realdocs): most of its dimensions found and read."""
+    from docpipe.eval.drawing_eval import evaluate_drawings
+    from docpipe.eval.realdocs import realdocs_root
+
+    root = realdocs_root()
+    if root is None or not (root / "drawings" / "edocr2_gt").is_dir():
+        pytest.skip("../shared/realdocs is absent (set DOCPIPE_REALDOCS to point at it)")
+    rep = evaluate_drawings(root, limit=1, dop=False)  # Adapterplatte: 12 dimensions, decimal commas
+    d = rep.drawings[0]
+    assert d.doc_id == "Adapterplatte" and d.error is None
+    assert d.recall >= 0.75 and d.cer <= 0.1
+    assert "edocr2" in rep.to_json() and "Adapterplatte" in rep.format_report()

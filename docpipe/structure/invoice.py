@@ -124,7 +124,7 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
                 setattr(inv, field, build(span, value, certainty))
                 break
     inv.payment_terms = _payment_terms(views)
-    inv.invoice_date = _invoice_date(views, inv)
+    inv.invoice_date = _invoice_date(views, inv, receipt)
     _totals(views, inv)
     inv.currency = _currency(views)
     inv.vendor, inv.customer = _parties(views, receipt)
@@ -150,7 +150,7 @@ def _payment_terms(views):
     return None
 
 
-def _invoice_date(views, inv):
+def _invoice_date(views, inv, receipt: bool = False):
     due = inv.due_date.value if inv.due_date else None
     for view, line, start, end in _label_spans(views, "invoice_date"):
         if LABELS["due_date"].search(line.text[: len(" ".join(w.text for w in line.words[:end]))]):
@@ -158,11 +158,14 @@ def _invoice_date(views, inv):
         found = _value_after(view, line, end, _first_date)
         if found and found[1] != due:
             return grounded_date(*found)
-    for view in views:  # fallback: the first date on the document that is not the due date
+    # Fallback: the first date on the document that is not the due date. A receipt prints one date, the
+    # purchase's (0.9: 15/17 right on SROIE receipts 51-100, see docpipe.structure.receipt); an invoice
+    # may print several unlabelled ones.
+    for view in views:
         for line in view.lines:
             for span, value in dates_in(view.span(line)):
                 if value != due:
-                    return grounded_date(span, value, 0.5)
+                    return grounded_date(span, value, 0.9 if receipt else 0.5)
     return None
 
 

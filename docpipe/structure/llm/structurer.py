@@ -21,6 +21,10 @@ Confidence per field (documented in ``models/llm/MODEL_CARD.md``)::
                x model certainty: 0.6 + 0.4 x p, p = probability mass of the chosen value among the allowed
                             ones (embedded backend; servers give none: 1.0)
                x rules: 1.0 in an arithmetic check that holds, 0.7 when it fails, 0.9 chosen as an alternative
+
+On receipts, the fields the receipt rules read (name, address, total; and the date) are not put to the model
+and keep the rules' own confidence, certainty x OCR confidence, with certainties measured on SROIE receipts
+51-100 (see :mod:`docpipe.structure.receipt`); the 0.8 for an unconfirmed rules' value does not apply.
 """
 
 from __future__ import annotations
@@ -109,7 +113,8 @@ class LlmStructurer:
         if self.ask == "open":
             done = settled(inv)
             for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
-                _fallback(inv, name)
+                if not receipt:  # receipt rules' certainties are measured as rules-only (structure.receipt)
+                    _fallback(inv, name)
             fields = tuple(f for f in fields if f.name not in done)
         by_receipt_rules = receipt_settled(views) if receipt else frozenset()
         # The receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST).

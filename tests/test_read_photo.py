@@ -31,4 +31,17 @@ def test_flattened_photo_is_read_again_and_clean_pages_are_not():
     words = reader._read_flattened(photo, [])  # as if the first reading found nothing
     assert sum(w.text == "TOTAL" for w in words) >= 8
     assert all(0 <= w.bbox[0] < w.bbox[2] <= photo.width for w in words)  # boxes in the photo's pixels
-    assert reader._read_flattened(clean, []) == []  # nothing to flatten: no second reading
+
+
+def test_a_page_that_reads_well_is_read_once(monkeypatch):
+    from docpipe.ingest import RasterPage
+
+    clean = render_lines([(150, 150 + i * 70, "TOTAL 12.50 thank you come again") for i in range(10)],
+                         size=(1100, 900), font_px=36)
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions())
+
+    def fail(*a, **k):
+        raise AssertionError("a page that reads well is not read again")
+
+    monkeypatch.setattr(reader, "_read_flattened", fail)
+    assert len(reader(RasterPage(number=1, image=clean, dpi=300)).words) >= 60

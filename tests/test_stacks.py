@@ -73,3 +73,9 @@ def test_boxes_without_the_shape_of_text_are_dropped():
     dims = _dims(_line(("25", (500, 500, 540, 540))), _line(("2", (1839, 747, 1915, 748))),
                  _line(("4", (396, 1482, 556, 1793))), _line(("30", (900, 500, 940, 540))))
     assert sorted(d.text for d in dims) == ["25", "30"]
+
+
+def test_two_readings_of_the_same_ink_keep_the_longer():
+    vertical_misread = _line(("7", (696, 976, 724, 1016)), angle=90.0)
+    dims = _dims(_line(("R5", (696, 976, 752, 1017))), vertical_misread, _line(("30", (900, 500, 940, 540))))
+    assert sorted(d.text for d in dims) == ["30", "R5"]

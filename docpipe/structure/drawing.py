@@ -148,14 +148,33 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
                     x0, y0, view.page.width - x1, view.page.height - y1) < margin:
                 continue
             found += [(span, parsed, line.angle) for span, parsed in _parse_runs(view, line)]
-        for span, parsed, angle in join_stacks(view, found):
-            if not _plausible_box(span, angle, view.text_height):
-                continue
+        kept = [f for f in join_stacks(view, found) if _plausible_box(f[0], f[2], view.text_height)]
+        for span, parsed, angle in _one_per_ink(kept):
             if tol_class:
                 parsed = with_general_tolerance(parsed, tol_class)
             dims.append(parsed.to_dimension(page=view.number, bbox=span.bbox, angle=angle,
                                             confidence=round(span.confidence * 0.9, 4)))
     return dims
+
+
+def _one_per_ink(found):
+    """Two readings of the same ink (the upright and the 90-degree pass, or a crop) keep the one with more
+    characters, then the more confident: a dimension mostly inside another's box goes."""
+    def score(f):
+        return (len(f[0].text.replace(" ", "")), f[0].confidence)
+
+    out = []
+    for f in sorted(found, key=score, reverse=True):
+        if not any(_mostly_inside(f[0].bbox, g[0].bbox) or _mostly_inside(g[0].bbox, f[0].bbox) for g in out):
+            out.append(f)
+    return sorted(out, key=lambda f: found.index(f))
+
+
+def _mostly_inside(a, b) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return area > 0 and ix * iy / area > 0.5
 
 
 def _plausible_box(span: Span, angle: float, text_height: float) -> bool:

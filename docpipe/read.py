@@ -306,7 +306,9 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
         # group in the crop's reading frame (strip boxes), then carry the page boxes along
         frame_words = [pw.model_copy(update={"bbox": sb}) for pw, sb in items]
         back = dict(zip((id(f) for f in frame_words), (pw for pw, _ in items)))
-        groups = group_lines(frame_words)
+        # a line that does not parse as a whole keeps its longest leading run that does ("70.5" of
+        # "70.5 a 7", where the stacked tolerance beside it was misread)
+        groups = [_leading_dimension(g) for g in group_lines(frame_words)]
         # a lone character from a crop is too often a fragment (of slanted text, an arrowhead): not kept
         keep = [g for g in groups if len(g.text) >= 2 and read_dimension(g.text) is not None]
         keep += [g for g in groups if _DEVIATION.match(g.text) and g not in keep and any(
@@ -317,6 +319,20 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
                     max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
             lines.append(Line(text=g.text, bbox=pbox, confidence=g.confidence, words=mapped, angle=angle))
     return out
+
+
+def _leading_dimension(line: Line) -> Line:
+    """``line`` if it reads as a dimension, else its longest leading run of words that does (or ``line``)."""
+    if read_dimension(line.text) is not None:
+        return line
+    for j in range(len(line.words) - 1, 0, -1):
+        words = line.words[:j]
+        text = " ".join(w.text for w in words)
+        if read_dimension(text) is not None:
+            box = (min(w.bbox[0] for w in words), min(w.bbox[1] for w in words), max(w.bbox[2] for w in words),
+                   max(w.bbox[3] for w in words))
+            return Line(text=text, bbox=box, confidence=min(w.confidence for w in words), words=list(words))
+    return line
 
 
 def _scaled(im: Image.Image, scale: float) -> Image.Image:

@@ -69,3 +69,14 @@ def test_slanted_text_is_read_along_its_line():
     assert abs(got[0].angle - 35) <= 6
     x0, y0, x1, y1 = got[0].bbox
     assert 480 <= x0 and x1 <= 520 + w and 280 <= y0 and y1 <= 320 + h
+
+
+def test_a_misread_tail_does_not_lose_the_size():
+    from docpipe.read import _leading_dimension
+    from docpipe.types import Line, Word
+
+    words = [Word(text=t, bbox=(x, 0, x + 40, 30), confidence=0.8) for t, x in (("70.5", 0), ("a", 60), ("7", 90))]
+    line = Line(text="70.5 a 7", bbox=(0, 0, 130, 30), confidence=0.8, words=words)
+    got = _leading_dimension(line)
+    assert got.text == "70.5" and got.bbox == (0, 0, 40, 30)
+    assert _leading_dimension(got) is got

@@ -364,13 +364,34 @@ def _slant(crop: Image.Image) -> float | None:
     segs = cv2.HoughLinesP(ink, 1, np.pi / 180, threshold=max(20, side // 3), minLineLength=max(20, side // 2),
                            maxLineGap=3)
     if segs is None:
-        return None
+        return _blob_slant(ink)
     votes: dict[int, float] = {}
     for x1, y1, x2, y2 in segs.reshape(-1, 4).tolist():
         ang = math.degrees(math.atan2(-(y2 - y1), x2 - x1)) % 180  # counter-clockwise, image y points down
         votes[round(ang / 3) * 3 % 180] = votes.get(round(ang / 3) * 3 % 180, 0.0) + math.hypot(x2 - x1, y2 - y1)
     best = max(votes, key=votes.get)
     signed = best - 180 if best > 90 else best  # (-90, 90]: the text reads left to right along the line
+    return float(-signed) if _SLANT_MIN <= abs(signed) <= _SLANT_MAX else _blob_slant(ink)
+
+
+def _blob_slant(ink: np.ndarray) -> float | None:
+    """Like :func:`_slant`, from the text itself: the direction through the centres of three or more
+    letter-sized blobs (text along an arc, or without a straight line beside it), by principal axis."""
+    n, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h = stats[1:, cv2.CC_STAT_HEIGHT]
+    w = stats[1:, cv2.CC_STAT_WIDTH]
+    size = np.maximum(h, w)
+    keep = (size >= 6) & (size <= 0.6 * min(ink.shape))
+    pts = centres[1:][keep]
+    if len(pts) < 3:
+        return None
+    pts = pts - pts.mean(axis=0)
+    _, sv, vt = np.linalg.svd(pts, full_matrices=False)
+    if sv[0] < 2.5 * max(sv[1], 1e-6):
+        return None  # not strung out along one direction
+    dx, dy = vt[0]
+    ang = math.degrees(math.atan2(-dy, dx)) % 180
+    signed = ang - 180 if ang > 90 else ang
     return float(-signed) if _SLANT_MIN <= abs(signed) <= _SLANT_MAX else None
 
 

@@ -80,3 +80,17 @@ def test_a_misread_tail_does_not_lose_the_size():
     got = _leading_dimension(line)
     assert got.text == "70.5" and got.bbox == (0, 0, 40, 30)
     assert _leading_dimension(got) is got
+
+
+def test_slant_from_the_letters_when_no_line_runs_along_them():
+    from PIL import ImageDraw, ImageFont
+
+    from docpipe.read import _slant
+
+    tile = Image.new("L", (360, 80), 255)
+    ImageDraw.Draw(tile).text((20, 10), "45,0°", font=ImageFont.truetype(
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 48), fill=0)
+    turned = tile.rotate(-60, expand=True, fillcolor=255)  # reads down and to the right, no line beside it
+    rot = _slant(turned)
+    assert rot is not None and abs(rot - 60) <= 8  # Image.rotate(60) sets it level again
+    assert _slant(tile) is None  # level text is not slanted

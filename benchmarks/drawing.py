@@ -53,7 +53,7 @@ def _page(path: str) -> dict:
     """Stage seconds of page 1 of ``path``, in the order the pipeline runs them."""
     from docpipe.ingest import load_page, probe
     from docpipe.ocr import group_lines
-    from docpipe.read import PageText, _drop_overlapped
+    from docpipe.read import PageText, _drop_overlapped, estimate_text_height
     from docpipe.types import Page
 
     assert _pipe is not None
@@ -72,7 +72,8 @@ def _page(path: str) -> dict:
     t["ocr_page"] = c() - t0
     drawing = reader._drawing_like(image, raster, lines)
     t0 = c()
-    words = reader.read_words(image, psm=reader.ocr.options.drawing_psm) if drawing else []
+    text_px = estimate_text_height(image) if drawing else None
+    words = reader.read_words(image, psm=reader.ocr.options.drawing_psm, height=text_px) if drawing else []
     t["ocr_sparse"] = c() - t0
     t0 = c()
     if drawing:
@@ -81,7 +82,8 @@ def _page(path: str) -> dict:
     t["ocr_vertical"] = c() - t0
     page = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, rotation=skew, text_source="ocr",
                 lines=lines)
-    text = PageText(image=image, page=page, words=[w for ln in lines for w in ln.words], drawing=drawing)
+    text = PageText(image=image, page=page, words=[w for ln in lines for w in ln.words], drawing=drawing,
+                    text_px=text_px)
     t0 = c()
     detected = _pipe.detector.detect(image, proposals=drawing)
     page = page.model_copy(update={"regions": _pipe.detector.regions(detected)})

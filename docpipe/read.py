@@ -41,6 +41,7 @@ class PageText:
     words: list[Word]
     timings: dict[str, float] = field(default_factory=dict)
     drawing: bool = False  # read as a drawing (sparse and vertical passes); dimension regions apply
+    text_px: float | None = None  # median letter height of a drawing page (estimate_text_height), measured once
 
 
 def flatten_background(image: Image.Image) -> Image.Image:
@@ -76,7 +77,7 @@ class PageReader:
 
     def __call__(self, raster: RasterPage) -> PageText:
         timings: dict[str, float] = {}
-        drawing = False
+        drawing, text_px = False, None
         if raster.pdf_words is not None:
             image, words, rotation, source = raster.image, raster.pdf_words, 0.0, "pdf_text"
             lines = group_lines(words)
@@ -87,10 +88,12 @@ class PageReader:
             if self.ocr.options.drawing_psm != self.ocr.options.psm and self._drawing_like(image, raster, lines):
                 drawing = True
                 t0 = time.perf_counter()
+                text_px = estimate_text_height(image)  # once for the sparse pass and the dimension regions
                 # The sparse pass and the vertical pass are two Tesseract processes, run side by side: the
                 # latency of one drawing page drops by a third when a core is free (same CPU time otherwise).
                 with ThreadPoolExecutor(2) as pool:
-                    sparse = pool.submit(self.read_words, image, psm=self.ocr.options.drawing_psm)
+                    sparse = pool.submit(self.read_words, image, psm=self.ocr.options.drawing_psm, height=text_px)
+                    # (the turned page measures its own letter height: a letter is narrower than tall)
                     turned = pool.submit(self.read_vertical_dimensions, image) if self.ocr.options.vertical_text \
                         else None
                     words = sparse.result()
@@ -102,7 +105,8 @@ class PageReader:
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
-        return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing)
+        return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing,
+                        text_px=text_px)
 
     def _orient_and_read(self, raster: RasterPage, timings: dict[str, float]):
         t = time.perf_counter
@@ -148,9 +152,13 @@ class PageReader:
                      lines=lines)
         return classify([probe])[0] == "drawing"
 
-    def read_words(self, image: Image.Image, *, psm: int | None = None) -> list[Word]:
-        """OCR words in ``image`` coordinates, upscaling pages whose text is small in pixels."""
-        height = estimate_text_height(image)
+    def read_words(self, image: Image.Image, *, psm: int | None = None, height: float | None | str = "measure"
+                   ) -> list[Word]:
+        """OCR words in ``image`` coordinates, upscaling pages whose text is small in pixels. ``height`` is the
+        letter height in pixels when already known (:func:`estimate_text_height`, ~0.2-0.4 s on a large sheet),
+        else it is measured here."""
+        if height == "measure":
+            height = estimate_text_height(image)
         factor = min(_MAX_UPSCALE, _MIN_TEXT_PX / height) if height else 1.0
         if factor <= 1.15:
             return self.ocr.read_words(image, dpi=_effective_dpi(height), psm=psm)
@@ -158,11 +166,11 @@ class PageReader:
         words = self.ocr.read_words(big, dpi=_effective_dpi(height * factor), psm=psm)
         return [w.model_copy(update={"bbox": _scale_box(w.bbox, 1 / factor)}) for w in words]
 
-    def read_vertical_dimensions(self, image: Image.Image) -> list[Line]:
+    def read_vertical_dimensions(self, image: Image.Image, *, height: float | None | str = "measure") -> list[Line]:
         """Lines of text that reads bottom to top (turned 90 degrees) and parses as a dimension, in the
         upright page's coordinates, with ``angle`` 90."""
         turned = image.transpose(Image.Transpose.ROTATE_270)  # clockwise: bottom-to-top text becomes level
-        words = self.read_words(turned, psm=self.ocr.options.drawing_psm)
+        words = self.read_words(turned, psm=self.ocr.options.drawing_psm, height=height)
         h = image.height
         lines = group_lines(words)
         keep = [ln for ln in lines if read_dimension(ln.text) is not None]
@@ -200,7 +208,8 @@ class PageReader:
         props = [d for d in detected if d.label == "dimension" and not any(_covers(k, d.bbox) for k in known)]
         if not props:
             return page
-        lines = region_dimension_lines(self.ocr, text.image, props, estimate_text_height(text.image))
+        px = text.text_px if text.text_px is not None else estimate_text_height(text.image)
+        lines = region_dimension_lines(self.ocr, text.image, props, px)
         kept = [ln for ln in page.lines if not any(_mostly_inside(ln.bbox, new.bbox) for new in lines)
                 or read_dimension(ln.text) is not None]
         lines = [ln for ln in lines if not any(_mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None

@@ -205,9 +205,10 @@ def receipt_header(view: PageView) -> ReceiptHeader:
     """The shop's name and address from the top rows of a receipt page (see the module docstring)."""
     rows = [r for r in _rows(view) if r.top < view.page.height * 0.6][:HEADER_ROWS]
     kinds = [_kind(r) for r in rows]
-    # The header ends at the document title ('TAX INVOICE'), unless the title is printed above the name.
+    # The header ends at the document title ('TAX INVOICE'), unless the title is the first row (above the
+    # name); after it come the customer (another legal name) and the items.
     named = [k == "legal" or (k == "text" and _name_like(r)) for r, k in zip(rows, kinds)]
-    end = next((i for i, k in enumerate(kinds) if k == "title" and any(named[:i])), len(rows))
+    end = next((i for i, k in enumerate(kinds) if k == "title" and i > 0), len(rows))
     legal = [i for i in range(end) if kinds[i] == "legal"]
     name_rows: list[int] = []
     if legal:

@@ -3,8 +3,10 @@
 The PDF text layer is used where a page has one (``text_source: "pdf_text"``). Otherwise the page is deskewed
 and OCRed; when the first pass reads poorly, Tesseract OSD is consulted for a quarter turn and the page read
 again. A page that looks like a drawing is read again in sparse-text mode, and once more turned 90 degrees
-for vertical dimension text (kept only where it parses as a dimension, or is a deviation stacked beside one). Scans whose text is small in pixels
-(low resolution) are upscaled for Tesseract and the boxes scaled back.
+for vertical dimension text (kept only where it parses as a dimension, or is a deviation stacked beside one);
+after detection, the detector's dimension proposals are read one by one at their angle
+(:meth:`PageReader.read_dimension_regions`, called by the pipeline). Scans whose text is small in pixels (low
+resolution) are upscaled for Tesseract and the boxes scaled back.
 """
 
 from __future__ import annotations
@@ -255,7 +257,7 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
         slant = _slant(crop)
         if slant is not None:
             slanted.append((_scaled(crop.rotate(slant, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC),
-                                    scale), box, _unrotate(slant, cw, ch), -slant))
+                                    scale), box, _unrotate(slant, cw, ch), round(-slant, 1)))
         if vertical:
             crops.append((_scaled(crop.transpose(Image.Transpose.ROTATE_270), scale), box,
                           lambda u, v, ch=ch: (v, ch - u), 90.0))  # (u, v) of the turned crop is (v, ch - u)

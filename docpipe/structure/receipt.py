@@ -21,7 +21,7 @@ words (a field of 15 words read to within a few characters is right although its
 total is one word). The certainties are the accuracies measured on the other half of the SROIE sample
 (receipts 51-100 of ``benchmarks/invoice_fields.py --set sroie``, not the 50 the acceptance figure uses):
 name 0.95 with a legal form (n=26), 0.9 without (n=20); address 0.95 when it ends at a postcode, contact or
-title row (n=43), else 0.6; total 1.0 when the payment confirms it (n=23), 0.95 for a final-total label
+title row (n=43), else 0.6, and 0.5 without a digit (no house number, no postcode); total 1.0 when the payment confirms it (n=23), 0.95 for a final-total label
 (n=8), 0.9 for the amount paid (n=2), 0.6 for a plain ``Total`` (n=7, 4 right), 0.4 for a total printed only
 below the payment (a tax summary's column, mostly).
 """
@@ -266,7 +266,9 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
         return None
     span = Span(view.number, tuple(w for r in picked for w in r.span.words))
     value = ", ".join(r.text.strip(" ,") for r in picked)
-    return _mean_grounded(span, value, 0.95 if (ended or postcode) else 0.6)
+    # An address with neither a house number nor a postcode is likely some other line ('formerly known as').
+    certainty = (0.95 if (ended or postcode) else 0.6) if re.search(r"\d", value) else 0.5
+    return _mean_grounded(span, value, certainty)
 
 
 def _mean_grounded(span: Span, value: str, certainty: float) -> GroundedText:

@@ -77,3 +77,12 @@ def test_llm_is_not_asked_what_the_receipt_rules_read_and_keeps_their_total():
     assert inv.vendor.name.value == "Fresh Trading Sdn Bhd"
     # 11.25 + 0.68 = 11.93 adds up, but the payment confirms the rounded 11.95: it stays.
     assert inv.total.value == 11.95
+
+
+def test_confidence_follows_the_rule_that_read_the_field():
+    view = PageView(page(RECEIPT, size=SIZE))
+    h, t = receipt_header(view), receipt_total([view])
+    assert h.name.confidence > 0.85 and t.confidence > 0.9  # legal form; total confirmed by the payment
+    no_digit = [(200, 100, "ACME Trading Sdn Bhd"), (200, 150, "formerly known as"), (200, 200, "Other Co Sdn Bhd"),
+                (200, 260, "TAX INVOICE")]
+    assert receipt_header(PageView(page(no_digit, size=SIZE))).address.confidence <= 0.5

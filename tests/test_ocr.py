@@ -1,5 +1,7 @@
 """OCR: words, confidences and line grouping on rendered text."""
 
+import pytest
+
 from docpipe.ocr import OcrEngine, group_lines, read_quality
 from docpipe.options import OcrOptions
 from docpipe.types import Word
@@ -23,6 +25,30 @@ def test_reads_words_with_boxes():
     assert "2" in texts, "single-character cells (quantities) must not be dropped"
     total = next(w for w in words if w.text == "1,234.56")
     assert 1990 < total.bbox[0] < 2010 and 1395 < total.bbox[1] < 1420 and 0.5 < total.confidence <= 1
+
+
+def test_any_image_mode_reaches_tesseract_and_no_temp_file_is_left(tmp_path, monkeypatch):
+    """Images go to Tesseract as PNM files (PNG encoding cost ~0.3 s per page): every mode must convert
+    (transparency onto white, 16-bit to 8-bit), and the file must be gone afterwards, also on errors."""
+    import tempfile
+
+    from PIL import Image
+
+    from docpipe.errors import OcrError
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    base = render_lines([(100, 100, "Invoice 4711"), (100, 200, "Total 99.50")], size=(1200, 400))
+    rgba = Image.new("RGBA", base.size, (0, 0, 0, 0))  # black ink on a transparent background
+    rgba.putalpha(base.point(lambda v: 255 - v))
+    modes = {"L": base, "1": base.convert("1"), "RGB": base.convert("RGB"), "RGBA": rgba,
+             "P": base.convert("P"), "I;16": base.convert("I;16"), "LA": base.convert("LA")}
+    engine = OcrEngine(OcrOptions())
+    for mode, img in modes.items():
+        texts = [w.text for w in engine.read_words(img, dpi=300)]
+        assert "4711" in texts and "99.50" in texts, (mode, texts)
+    with pytest.raises(OcrError):
+        engine.read_words(base, dpi=300, config="--not-an-option")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_group_lines_reading_order_and_column_gaps():

@@ -135,6 +135,23 @@ def test_open_mode_asks_only_what_the_rules_leave_open():
     assert inv.total.confidence < full.total.confidence  # one reader, not confirmed by a second
 
 
+def test_bare_labels_are_not_offered_as_vendor_names():
+    # The 0.5B model copied labels ('Verkäufer', 'Vervaldatum') as the seller's name on real invoices; a word
+    # window that is nothing but a label is no name, while a name that holds a label word stays.
+    offered: dict[str, list[str]] = {}
+
+    class Recording(FakeBackend):
+        def complete(self, prompt, schema, *, system=None, choices=None, reply_model=None):
+            offered.update(choices or {})
+            return super().complete(prompt, schema, system=system, choices=choices, reply_model=reply_model)
+
+    items = INVOICE + [(200, 400, "Verkäufer:"), (200, 450, "Total Energies SE"), (1600, 530, "Vervaldatum")]
+    LlmStructurer(Recording([REPLY]), ask="all").invoice([PageView(page(items))], receipt=False)
+    names = set(offered["vendor_name"])
+    assert {"ACME Widgets GmbH", "Total Energies SE", "Bauer Bau AG"} <= names
+    assert not names & {"Verkäufer", "Vervaldatum", "Rechnungsempfänger", "RECHNUNG", "Datum", "Zwischensumme"}
+
+
 def test_open_mode_asks_the_totals_when_they_do_not_add_up():
     items = [it if it[2] != "34,49" else (2000, 1570, "43,49") for it in INVOICE]
     backend = FakeBackend([{"vendor_name": None, "subtotal": None, "total_tax": None, "total": None}])

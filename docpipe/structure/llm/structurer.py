@@ -30,13 +30,14 @@ and keep the rules' own confidence, certainty x OCR confidence, with certainties
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
 from ...errors import StructuringError
 from ...types import Drawing, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice, TitleBlock
 from ..drawing import _title_block_box, extract_drawing
-from ..invoice import extract_invoice
+from ..invoice import _DOC_TITLES, LABELS, extract_invoice
 from ..layout import PageView, Span
 from ..receipt import receipt_header, receipt_total
 from .backends import Backend
@@ -126,8 +127,9 @@ class LlmStructurer:
             return inv
         names_only = {f.name for f in fields} <= NAMES_ONLY
         budget = min(self.max_prompt_tokens, NAMES_ONLY_TOKENS) if names_only else self.max_prompt_tokens
+        # A bare field label ('Vervaldatum', 'Verkäufer:') is no name: the 0.5B model sometimes copied one.
         text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
-                                          if len(c.value) <= 60))
+                                          if len(c.value) <= 60 and not _is_label(c.value)))
         spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
         skip = [(f.page, f.bbox) for li in inv.line_items for f in (li.description, li.amount)
                 if f is not None and f.page is not None and f.bbox is not None]
@@ -292,6 +294,22 @@ def _fallback(inv: Invoice, name: str) -> None:
     current = _get(inv, name)
     if current is not None:
         _set(inv, name, current.model_copy(update={"confidence": round(current.confidence * 0.8, 4)}))
+
+
+_PARTY_LABEL = re.compile(r"(verk[äa]ufer|k[äa]ufer|seller|buyer|vendor|supplier|lieferant|fournisseur|vendeur|"
+                          r"acheteur|leverancier|verkoper|koper|from|von|de|van|to|an|[àa]|aan|name|nom|naam)", re.I)
+
+
+def _is_label(text: str) -> bool:
+    """Whether ``text`` is nothing but a field or party label (a label pattern covers all of it)."""
+    t = text.strip(" :;,.#-")
+    if not t:
+        return True
+    for rx in (*LABELS.values(), _PARTY_LABEL, _DOC_TITLES):
+        m = rx.search(t)
+        if rx.fullmatch(t) or (m is not None and m.group(0).strip() == t):
+            return True
+    return False
 
 
 def _same(a, b) -> bool:

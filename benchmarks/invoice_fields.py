@@ -10,7 +10,8 @@ each PDF is rendered with ``pdftoppm -r 200 -gray`` into a temporary folder and 
 at 200 dpi, so the pipeline sees a scan with no text layer. ``sroie`` reads the receipt JPEGs as they are.
 
 Pages are read (orient + Tesseract) once and cached as pickles in ``--cache`` (a temporary-folder default,
-outside the repository), so the structuring backends are compared on the same words.
+outside the repository), so the structuring backends are compared on the same words. The cache key holds the
+reader's code (``_READER_CODE``): a change to OCR or orientation reads the pages again.
 
 Scoring, per field where the ground truth has a value:
 - invoice_number: equal ignoring case, spaces and punctuation (``#BLR_WF..`` == ``BLR_WF..``);
@@ -131,11 +132,20 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
     return key, [src, [_reader.read_page(src, n) for n in range(1, src.pages + 1)]]
 
 
+# The modules whose code decides what the reader sees: a change to any of them makes cached pages stale.
+_READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py", "options.py")
+
+
+def _cache_tag(path: Path, lang: str, psm: int) -> str:
+    code = hashlib.sha256(b"".join((ROOT / "docpipe" / name).read_bytes() for name in _READER_CODE)).hexdigest()
+    return hashlib.sha256(f"{path.resolve()}|{lang}|{psm}|{path.stat().st_size}|{code}".encode()).hexdigest()[:16]
+
+
 def read_all(files: dict[str, Path], cache: Path, lang: str, psm: int, workers: int) -> dict[str, tuple]:
     cache.mkdir(parents=True, exist_ok=True)
     out, jobs = {}, []
     for key, path in files.items():
-        tag = hashlib.sha256(f"{path.resolve()}|{lang}|{psm}|{path.stat().st_size}".encode()).hexdigest()[:16]
+        tag = _cache_tag(path, lang, psm)
         cpath = cache / f"{tag}.pkl"
         if cpath.exists():
             out[key] = pickle.loads(cpath.read_bytes())
@@ -147,7 +157,7 @@ def read_all(files: dict[str, Path], cache: Path, lang: str, psm: int, workers: 
         with ProcessPoolExecutor(workers) as pool:
             for key, value in pool.map(_read_job, jobs):
                 path = files[key]
-                tag = hashlib.sha256(f"{path.resolve()}|{lang}|{psm}|{path.stat().st_size}".encode()).hexdigest()[:16]
+                tag = _cache_tag(path, lang, psm)
                 (cache / f"{tag}.pkl").write_bytes(pickle.dumps(value))
                 out[key] = value
         print(f"  read in {time.perf_counter() - t0:.0f} s", flush=True)

@@ -25,6 +25,7 @@ accuracy varies with it (the point of a confidence: a reviewer can trust the hig
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import os
@@ -136,8 +137,13 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
 _READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py", "options.py")
 
 
+@functools.cache
+def _reader_code_hash() -> str:
+    return hashlib.sha256(b"".join((ROOT / "docpipe" / name).read_bytes() for name in _READER_CODE)).hexdigest()
+
+
 def _cache_tag(path: Path, lang: str, psm: int) -> str:
-    code = hashlib.sha256(b"".join((ROOT / "docpipe" / name).read_bytes() for name in _READER_CODE)).hexdigest()
+    code = _reader_code_hash()
     return hashlib.sha256(f"{path.resolve()}|{lang}|{psm}|{path.stat().st_size}|{code}".encode()).hexdigest()[:16]
 
 

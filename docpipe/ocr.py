@@ -18,6 +18,7 @@ import pytesseract
 from PIL import Image
 
 from .errors import ModelLoadError, OcrError
+from .ingest import _to_gray
 from .options import OcrOptions
 from .types import Line, Word
 
@@ -75,22 +76,12 @@ def tesseract_input(image: Image.Image) -> Iterator[str]:
     fd, path = tempfile.mkstemp(prefix="docpipe-ocr-", suffix=".pnm")
     try:
         with os.fdopen(fd, "wb") as f:
-            _as_pnm(image).save(f, format="PPM")
+            # Pages arrive as "L" from ingest; anything else gets ingest's conversion (white under transparency,
+            # 16-bit scaled to 8-bit), which the PNM writer takes.
+            (image if image.mode in ("1", "L", "RGB") else _to_gray(image)).save(f, format="PPM")
         yield path
     finally:
         os.unlink(path)
-
-
-def _as_pnm(image: Image.Image) -> Image.Image:
-    """``image`` in a mode the PNM writer takes (1, L or RGB); transparency is flattened onto white."""
-    if image.mode in ("1", "L", "RGB"):
-        return image
-    if "A" in image.getbands() or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, (0, 0), rgba.getchannel("A"))
-        return flat
-    return image.convert("L" if image.mode in ("I", "I;16", "F", "LA") else "RGB")
 
 
 def read_quality(words: list[Word]) -> float:

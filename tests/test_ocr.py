@@ -1,5 +1,6 @@
 """OCR: words, confidences and line grouping on rendered text."""
 
+import numpy as np
 import pytest
 
 from docpipe.ocr import OcrEngine, group_lines, read_quality
@@ -41,7 +42,8 @@ def test_any_image_mode_reaches_tesseract_and_no_temp_file_is_left(tmp_path, mon
     rgba = Image.new("RGBA", base.size, (0, 0, 0, 0))  # black ink on a transparent background
     rgba.putalpha(base.point(lambda v: 255 - v))
     modes = {"L": base, "1": base.convert("1"), "RGB": base.convert("RGB"), "RGBA": rgba,
-             "P": base.convert("P"), "I;16": base.convert("I;16"), "LA": base.convert("LA")}
+             "P": base.convert("P"), "LA": base.convert("LA"),
+             "I;16": Image.fromarray(np.asarray(base, dtype=np.uint16) * 257)}  # a full-range 16-bit scan
     engine = OcrEngine(OcrOptions())
     for mode, img in modes.items():
         texts = [w.text for w in engine.read_words(img, dpi=300)]

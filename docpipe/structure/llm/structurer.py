@@ -305,11 +305,7 @@ def _is_label(text: str) -> bool:
     t = text.strip(" :;,.#-")
     if not t:
         return True
-    for rx in (*LABELS.values(), _PARTY_LABEL, _DOC_TITLES):
-        m = rx.search(t)
-        if rx.fullmatch(t) or (m is not None and m.group(0).strip() == t):
-            return True
-    return False
+    return any(rx.fullmatch(t) for rx in (*LABELS.values(), _PARTY_LABEL, _DOC_TITLES))
 
 
 def _same(a, b) -> bool:

@@ -17,7 +17,7 @@ from PIL import Image
 from .ocr import tesseract_input
 from .options import OrientOptions
 
-_PROFILE_WIDTH = 1000  # px; skew search runs on a downscaled copy, ~25 ms per angle
+_PROFILE_WIDTH = 1000  # px; skew search runs on a downscaled copy
 
 
 def estimate_skew(image: Image.Image, max_skew: float) -> float:
@@ -33,17 +33,20 @@ def estimate_skew(image: Image.Image, max_skew: float) -> float:
     if scale < 1:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if ink.sum() < 50:  # blank page: nothing to align
+    ys, xs = np.nonzero(ink)
+    if len(ys) < 50:  # blank page: nothing to align
         return 0.0
-    ink = ink.astype(np.float32)
     h, w = ink.shape
-    centre = (w / 2, h / 2)
+    # Row sums of the page turned by each angle, as a histogram of the turned ink coordinates: the same
+    # profile as warping the image (nearest neighbour) without touching the blank pixels.
+    xs = xs.astype(np.float32) - w / 2
+    ys = ys.astype(np.float32) - h / 2
 
     def score(angle: float) -> float:
-        m = cv2.getRotationMatrix2D(centre, -angle, 1.0)  # cv2: positive = counter-clockwise
-        rot = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
-        rows = rot.sum(axis=1)
-        return float(np.sum(np.diff(rows) ** 2))
+        a = np.deg2rad(angle)  # clockwise in image coordinates (y down)
+        rows = np.rint(xs * np.sin(a) + ys * np.cos(a) + h / 2).astype(np.int32)
+        rows = rows[(rows >= 0) & (rows < h)]
+        return float(np.sum(np.diff(np.bincount(rows, minlength=h).astype(np.float64)) ** 2))
 
     coarse = np.arange(-max_skew, max_skew + 1e-9, 0.5)
     best = max(coarse, key=score)

@@ -17,6 +17,7 @@ from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_
                      grounded_text)
 from .line_items import extract_line_items as _line_items
 from .receipt import receipt_header, receipt_total
+from .vendor import confirmed_vendor
 
 _I = re.I
 LABELS = {
@@ -239,16 +240,21 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
         address = [s for s in block[1:4] if not _PARTY_STOP.search(s.text)]
         if address:
             customer.address = _address(address, 0.7)
-        customer_box = _union([s.bbox for s in block] + ([label_box] if label_box else []))
+        customer_box = _block_box(block, label_box)
     top = [ln for ln in view.lines if ln.bbox[1] < view.page.height * (0.5 if receipt else 0.3)
            and not _DOC_TITLES.match(ln.text.strip(" :"))
            and (customer_box is None or not _inside(ln.bbox, customer_box))
            and not any(LABELS[f].search(ln.text) for f in ("invoice_number", "invoice_date", "customer"))
            and sum(ch.isalpha() for ch in ln.text) >= 3]
-    if top:
+    confirmed = None if receipt else confirmed_vendor(views, _inside_box(customer_box))
+    if confirmed is not None:  # a legal name the page repeats in its domain or footer (structure.vendor)
+        name_line = confirmed
+        vendor.name = grounded_text(view.span(name_line), name_line.text.strip(" :,;"), 0.9)
+    elif top:
         # The vendor's name is printed largest near the top (or first, on receipts).
         name_line = top[0] if receipt else max(top[:8], key=lambda ln: (ln.bbox[3] - ln.bbox[1], -ln.bbox[1]))
         vendor.name = grounded_text(view.span(name_line), name_line.text.strip(" :"), 0.6)
+    if confirmed is not None or top:
         addr = [view.span(ln) for ln in view.below(name_line.bbox, max_lines=3, max_gap=1.5)
                 if not _PARTY_STOP.search(ln.text) and not any(LABELS[f].search(ln.text) for f in LABELS)
                 and (customer_box is None or not _inside(ln.bbox, customer_box))]
@@ -265,6 +271,22 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
                 if iban_valid(iban) and vendor.iban is None:
                     vendor.iban = grounded_text(span, iban, 0.9)
     return vendor, customer
+
+
+def confirmed_vendor_name(views: list[PageView]) -> str | None:
+    """The vendor's name when the page confirms it (:mod:`.vendor`): the rules' reading of an invoice then
+    holds this name with certainty 0.9."""
+    block, label_box = _customer_block(views[0]) if views else ([], None)
+    line = confirmed_vendor(views, _inside_box(_block_box(block, label_box) if block else None))
+    return None if line is None else line.text.strip(" :,;")
+
+
+def _block_box(block: list[Span], label_box) -> tuple[int, int, int, int]:
+    return _union([s.bbox for s in block] + ([label_box] if label_box else []))
+
+
+def _inside_box(outer):
+    return lambda box: outer is not None and _inside(box, outer)
 
 
 _RETURN_ADDRESS = re.compile(r"\S.*\s[-·•|,]\s.*\s[-·•|,]\s.*\d")

@@ -37,7 +37,7 @@ from typing import Any
 from ...errors import StructuringError
 from ...types import Drawing, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice, TitleBlock
 from ..drawing import _title_block_box, extract_drawing
-from ..invoice import _DOC_TITLES, LABELS, extract_invoice
+from ..invoice import _DOC_TITLES, LABELS, confirmed_vendor_name, extract_invoice
 from ..layout import PageView, Span
 from ..receipt import receipt_header, receipt_total
 from .backends import Backend
@@ -112,7 +112,7 @@ class LlmStructurer:
         blocks = _blocks(views[0], cands)
         fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
         if self.ask == "open":
-            done = settled(inv)
+            done = settled(inv, views, receipt=receipt)
             for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
                 if not receipt:  # receipt rules' certainties are measured as rules-only (structure.receipt)
                     _fallback(inv, name)
@@ -193,13 +193,15 @@ class LlmStructurer:
         return drawing
 
 
-def settled(inv: Invoice) -> frozenset[str]:
+def settled(inv: Invoice, views: list[PageView] = (), *, receipt: bool = False) -> frozenset[str]:
     """Fields of the rules' reading that the model's answer could not change, so it is not asked them:
 
     - the :data:`RULES_FIRST` fields the rules found (their labelled value wins over the model's anyway);
     - subtotal, tax and total when the rules found all three and they add up (a model choice that breaks the
       sum would be undone by :func:`.rules.apply_rules` searching for a triple that adds up);
-    - the currency when the page prints it (a code or symbol the rules read).
+    - the currency when the page prints it (a code or symbol the rules read);
+    - the vendor's name on an invoice when the page confirms the rules' reading: a legal name in the letterhead
+      repeated in the page's own web or e-mail domain or in its footer (:mod:`docpipe.structure.vendor`).
 
     Each field not asked saves its decoding, and an ask of names only reads a shorter view of the page
     (:data:`NAMES_ONLY_TOKENS`): prompt reading is most of the model's time.
@@ -210,6 +212,10 @@ def settled(inv: Invoice) -> frozenset[str]:
         done |= {"subtotal", "total_tax", "total"}
     if inv.currency is not None:
         done.add("currency")
+    if not receipt and inv.vendor.name is not None and views:
+        confirmed = confirmed_vendor_name(list(views))
+        if confirmed is not None and _same(confirmed, inv.vendor.name.value):
+            done.add("vendor_name")
     return frozenset(done)
 
 

@@ -1,8 +1,9 @@
 """OCR: Tesseract word boxes with confidences, grouped into lines in reading order.
 
 Boxes are page pixels of the image passed in; confidences are Tesseract's 0-100 word confidence / 100.
-Tesseract runs as one process per call; the caller sets ``OMP_THREAD_LIMIT=1`` (see ``docpipe.pipeline``)
-because page-level parallelism beats Tesseract's own threads on 2 cores. The image goes to Tesseract as an
+Tesseract runs as one process per call, with ``OMP_THREAD_LIMIT=1`` in its environment only (unless the user
+set one): page-level parallelism beats Tesseract's own threads on 2 cores, and set in this process the limit
+would also bind the OpenMP runtime that torch and llama.cpp share, pinning the model to one thread. The image goes to Tesseract as an
 uncompressed PGM/PPM file: pytesseract's default, PNG, costs ~0.3 s of encoding per full page, per call.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import pytesseract
@@ -25,14 +26,39 @@ from .types import Line, Word
 _TIMEOUT_S = 180  # one page; a hung Tesseract must not stall a batch
 
 
+class _TesseractEnv(Mapping):
+    """The environment of Tesseract processes: this process's, read at each call, with ``OMP_THREAD_LIMIT=1``
+    unless the user set a limit."""
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.setdefault("OMP_THREAD_LIMIT", "1")
+        return env
+
+    def __getitem__(self, key: str) -> str:
+        return self._env()[key]
+
+    def __iter__(self):
+        return iter(self._env())
+
+    def __len__(self) -> int:
+        return len(self._env())
+
+    def items(self):
+        return self._env().items()
+
+
+# pytesseract starts every Tesseract process with ``env=pytesseract.pytesseract.environ``.
+pytesseract.pytesseract.environ = _TesseractEnv()
+
+
 class OcrEngine:
     """Reads words from page images. Built once per worker."""
 
     def __init__(self, options: OcrOptions) -> None:
         self.options = options
         # Tesseract's OpenMP threads fight page-level parallelism on 2 cores (measured: ~9 s per page with
-        # threads under load, ~1.7 s without). Child tesseract processes inherit this.
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        # threads under load, ~1.7 s without): its processes get OMP_THREAD_LIMIT=1 (_TesseractEnv).
 
     def read_words(self, image: Image.Image, *, dpi: int, psm: int | None = None,
                    config: str = "") -> list[Word]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -179,10 +178,13 @@ log = logging.getLogger("docpipe")
 _worker_pipeline: Pipeline | None = None  # one per worker process, built by _init_worker
 
 
-def _init_worker(options: PipelineOptions) -> None:
+def _init_worker(options: PipelineOptions, idle_workers=None) -> None:
+    """Build the worker's pipeline. ``idle_workers`` (a shared integer the batch keeps up to date) lets the
+    embedded model borrow idle workers' cores at the end of a batch."""
     global _worker_pipeline
-    os.environ["OMP_THREAD_LIMIT"] = "1"  # see docpipe.ocr: page-level parallelism beats Tesseract threads
     _worker_pipeline = Pipeline(options)
+    if idle_workers is not None:
+        _worker_pipeline.structurer.share_idle_cores(lambda: idle_workers.value)
     if options.detect.enabled:
         try:  # load the model now, not on the first page's clock
             _worker_pipeline.detector
@@ -302,8 +304,9 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
     poppler cannot be stopped alone) and the other jobs in flight start again."""
     workers = max(1, options.workers)
     ctx = mp.get_context("forkserver")
+    idle_workers = ctx.RawValue("i", 0)  # read by the workers' models between prompt chunks (no lock needed)
     make_pool = lambda: ProcessPoolExecutor(  # noqa: E731
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(options,),
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(options, idle_workers),
         max_tasks_per_child=options.recycle_after or None)
     pool = make_pool()
     docs: dict[str, _Doc] = {}
@@ -348,6 +351,7 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
                 job = jobs.pop()
                 if job[1] not in done:
                     submit(job)
+            idle_workers.value = workers - len(pending)
             if not pending:
                 continue
             finished, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)

@@ -278,6 +278,9 @@ class ToyLlama:
                 return self._logits.ctypes.data_as(np.ctypeslib.ctypes.POINTER(np.ctypeslib.ctypes.c_float))
 
         self._ctx = Ctx()
+        self._ctx.set_n_threads = lambda n, nb: self.threads.append((n, nb))
+        self.threads: list[tuple[int, int]] = []
+        self.calls: list[int] = []
         self.reply_start = None
 
     def n_vocab(self):
@@ -293,6 +296,7 @@ class ToyLlama:
         return bytes(toks)
 
     def eval(self, toks):
+        self.calls.append(len(toks))
         self.input_ids[self.n_tokens:self.n_tokens + len(toks)] = toks
         self.n_tokens += len(toks)
         self.fed.extend(toks)
@@ -322,6 +326,26 @@ def test_constrained_decoder_copies_names_from_page_choices():
     text = dec.run([{"role": "user", "content": "x"}], schema, {"vendor_name": ["ACME Widgets GmbH", "ACME", "Bauer"]})
     assert json.loads(text) == {"vendor_name": "ACME Widgets GmbH"}
     assert 0 <= dec.field_confidence["vendor_name"] <= 1
+
+
+def test_long_prompts_are_read_in_chunks_and_idle_cores_join():
+    from docpipe.structure.llm import LlamaCppBackend
+    from docpipe.structure.llm.decode import EVAL_CHUNK
+
+    llm = ToyLlama('"ACME Widgets GmbH"')
+    schema = {"type": "object", "properties": {"vendor_name": {"type": ["string", "null"], "maxLength": 60}}}
+    backend = LlamaCppBackend.__new__(LlamaCppBackend)  # the model's file is not needed: the toy stands in
+    backend.n_threads, backend._threads, backend._llm, backend.field_confidence = 1, 1, llm, {}
+    idle = [1]
+    backend.spare_cores = lambda: idle[0]
+    prompt = "Vendor of this invoice? " * 20
+    text = backend.complete(prompt, schema, choices={"vendor_name": ["ACME Widgets GmbH", "Bauer"]})
+    assert json.loads(text) == {"vendor_name": "ACME Widgets GmbH"}
+    assert len(llm.calls) > 1 and max(llm.calls) == EVAL_CHUNK and sum(llm.calls) == len(llm.fed)
+    assert llm.threads == [(2, 2)]  # one idle worker: its core joins the prompt's reading
+    idle[0] = 0
+    backend.complete(prompt, schema, choices={"vendor_name": ["ACME Widgets GmbH", "Bauer"]})
+    assert llm.threads == [(2, 2), (1, 1)]  # work arrived: the core is given back
 
 
 def test_spec_caps_enums_and_keeps_the_last_amounts():

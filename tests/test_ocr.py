@@ -53,6 +53,22 @@ def test_any_image_mode_reaches_tesseract_and_no_temp_file_is_left(tmp_path, mon
     assert list(tmp_path.iterdir()) == []
 
 
+def test_only_tesseract_gets_the_thread_limit(monkeypatch):
+    """OMP_THREAD_LIMIT=1 goes to Tesseract's processes, not to this one (where it would also bind the OpenMP
+    runtime of torch and llama.cpp); a limit the user set is kept."""
+    import os
+
+    import pytesseract
+
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    OcrEngine(OcrOptions())
+    assert "OMP_THREAD_LIMIT" not in os.environ
+    env = pytesseract.pytesseract.environ
+    assert env["OMP_THREAD_LIMIT"] == "1" and dict(env.items())["PATH"] == os.environ["PATH"]
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "3")
+    assert dict(env.items())["OMP_THREAD_LIMIT"] == "3"
+
+
 def test_group_lines_reading_order_and_column_gaps():
     words = [W("Total", 1500, 500, 1600, 530), W("Qty", 100, 100, 170, 130), W("Description", 180, 102, 400, 130),
              W("99.00", 1620, 502, 1720, 530), W("Item", 100, 500, 180, 530)]

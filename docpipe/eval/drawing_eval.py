@@ -215,7 +215,6 @@ _pipeline = None
 
 def _init(options) -> None:
     global _pipeline
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     from ..pipeline import Pipeline
 
     _pipeline = Pipeline(options)

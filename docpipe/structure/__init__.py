@@ -11,6 +11,8 @@ Two backends (``StructureOptions.backend``):
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..errors import StructuringError
 from ..options import StructureOptions
 from ..types import DocType, Drawing, Invoice, Page
@@ -42,6 +44,13 @@ class Structurer:
     def last_notes(self) -> list[str]:
         """Review notes of the last document (values the model gave that are not on the page)."""
         return list(self.llm.last_notes) if self.llm else []
+
+    def share_idle_cores(self, idle: Callable[[], int]) -> None:
+        """Let the embedded model use ``idle()`` more threads while it reads (the pipeline's idle workers'
+        cores); no effect on the rules or a server."""
+        backend = self.llm.backend if self.llm is not None else None
+        if hasattr(backend, "spare_cores"):
+            backend.spare_cores = idle
 
     @property
     def last_llm_seconds(self) -> float:

@@ -81,7 +81,8 @@ class StructureOptions(_Options):
     llm_model_name: str | None = Field(None, description="model name on the server (default $DOCPIPE_LLM_MODEL_NAME)")
     llm_timeout: float = Field(120.0, gt=0, description="seconds per server request")
     llm_threads: int = Field(1, ge=1, description="CPU threads of the embedded model per worker; 1 because workers "
-                             "already run one per core (2 threads were slower on a loaded 2-core machine)")
+                             "already run one per core (2 threads were slower on a loaded 2-core machine); idle "
+                             "workers' cores join at the end of a batch")
     llm_max_repairs: int = Field(2, ge=0, le=5, description="re-asks of a server whose reply fails validation")
     llm_max_prompt_tokens: int = Field(550, ge=100, description="budget of the document view in the prompt, tokens "
                                        "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")

@@ -222,7 +222,6 @@ class LlamaCppBackend:
                  reply_model: type[BaseModel] | None = None) -> str:
         from .decode import ConstrainedDecoder, supported
 
-
         messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         if supported(schema):
             dec = ConstrainedDecoder(self.llm, before_eval=self._adjust_threads)

@@ -13,6 +13,10 @@ of those. A name is taken as the vendor's only when all of these hold:
   of any page) repeats it (``Lieferant GmbH | Lieferantenstraße 20 | ...``);
 - no other line qualifies with a different name (a customer with its own domain makes it ambiguous).
 
+A limit: a customer's block that neither a label ('Bill to', 'Rechnungsempfänger') nor a window envelope's
+return address marks, printed with the customer's legal name and its own e-mail address, would pass for the
+vendor's letterhead.
+
 On 39 real invoices (``benchmarks/invoice_fields.py``) this named the vendor of 4, all right; the embedded
 model, asked instead, read 3 of those 4 (it took the customer on the fourth). When it holds, the model is not
 asked the vendor's name (:func:`docpipe.structure.llm.structurer.settled`), which saves the prompt's reading,

@@ -3,8 +3,9 @@
 Boxes are page pixels of the image passed in; confidences are Tesseract's 0-100 word confidence / 100.
 Tesseract runs as one process per call, with ``OMP_THREAD_LIMIT=1`` in its environment only (unless the user
 set one): page-level parallelism beats Tesseract's own threads on 2 cores, and set in this process the limit
-would also bind the OpenMP runtime that torch and llama.cpp share, pinning the model to one thread. The image goes to Tesseract as an
-uncompressed PGM/PPM file: pytesseract's default, PNG, costs ~0.3 s of encoding per full page, per call.
+would also bind the OpenMP runtime that torch and llama.cpp share, pinning the model to one thread. The image
+goes to Tesseract as an uncompressed PGM/PPM file: pytesseract's default, PNG, costs ~0.3 s of encoding per full
+page, per call.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,6 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_docs"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 
 def render_lines(lines: list[tuple[int, int, str]], size=(2480, 3508), font_px: int = 42) -> Image.Image:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
 from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
@@ -273,7 +274,7 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
     return vendor, customer
 
 
-def confirmed_vendor_name(views: list[PageView]) -> str | None:
+def confirmed_vendor_name(views: Sequence[PageView]) -> str | None:
     """The vendor's name when the page confirms it (:mod:`.vendor`): the rules' reading of an invoice then
     holds this name with certainty 0.9."""
     block, label_box = _customer_block(views[0]) if views else ([], None)

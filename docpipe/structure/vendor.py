@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from ..types import Line
 from .layout import PageView
@@ -48,7 +49,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in nfkd.casefold() if ch.isalnum())
 
 
-def _domains(views: list[PageView]) -> set[str]:
+def _domains(views: Sequence[PageView]) -> set[str]:
     """The registered names of the e-mail and web addresses on the document ('info@muster-ag.de' ->
     'musterag'), four characters or more."""
     out = set()
@@ -77,7 +78,7 @@ def _in_domain(line: Line, domains: set[str]) -> bool:
     return False
 
 
-def confirmed_vendor(views: list[PageView], inside_customer) -> Line | None:
+def confirmed_vendor(views: Sequence[PageView], inside_customer) -> Line | None:
     """The line of page 1 that names the vendor, confirmed as the module describes, else None.
     ``inside_customer(bbox)`` tells whether a box lies in the customer's block."""
     if not views:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from ...errors import StructuringError
@@ -193,7 +194,7 @@ class LlmStructurer:
         return drawing
 
 
-def settled(inv: Invoice, views: list[PageView] = (), *, receipt: bool = False) -> frozenset[str]:
+def settled(inv: Invoice, views: Sequence[PageView] = (), *, receipt: bool = False) -> frozenset[str]:
     """Fields of the rules' reading that the model's answer could not change, so it is not asked them:
 
     - the :data:`RULES_FIRST` fields the rules found (their labelled value wins over the model's anyway);
@@ -213,7 +214,7 @@ def settled(inv: Invoice, views: list[PageView] = (), *, receipt: bool = False) 
     if inv.currency is not None:
         done.add("currency")
     if not receipt and inv.vendor.name is not None and views:
-        confirmed = confirmed_vendor_name(list(views))
+        confirmed = confirmed_vendor_name(views)
         if confirmed is not None and _same(confirmed, inv.vendor.name.value):
             done.add("vendor_name")
     return frozenset(done)

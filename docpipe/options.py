@@ -84,6 +84,9 @@ class StructureOptions(_Options):
                              "already run one per core (2 threads were slower on a loaded 2-core machine); idle "
                              "workers' cores join at the end of a batch")
     llm_max_repairs: int = Field(2, ge=0, le=5, description="re-asks of a server whose reply fails validation")
+    llm_retries: int = Field(3, ge=0, le=10, description="retries of a server request that failed transiently "
+                             "(connection error, timeout, HTTP 429/5xx), with backoff 1, 2, 4 s... honouring "
+                             "Retry-After (capped at 60 s)")
     llm_max_prompt_tokens: int = Field(550, ge=100, description="budget of the document view in the prompt, tokens "
                                        "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")
 

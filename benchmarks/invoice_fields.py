@@ -133,13 +133,18 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
     return key, [src, [_reader.read_page(src, n) for n in range(1, src.pages + 1)]]
 
 
-# The modules whose code decides what the reader sees: a change to any of them makes cached pages stale.
-_READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py", "options.py")
+# The modules whose code decides what the reader sees: a change to any of them makes cached pages stale. The
+# reader's options enter as their default values (not options.py's text, which other stages' options share).
+_READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py")
 
 
 @functools.cache
 def _reader_code_hash() -> str:
-    return hashlib.sha256(b"".join((ROOT / "docpipe" / name).read_bytes() for name in _READER_CODE)).hexdigest()
+    from docpipe.options import IngestOptions, OrientOptions
+
+    defaults = "|".join(o().model_dump_json() for o in (IngestOptions, OrientOptions, OcrOptions)).encode()
+    return hashlib.sha256(b"".join((ROOT / "docpipe" / name).read_bytes() for name in _READER_CODE)
+                          + defaults).hexdigest()
 
 
 def _cache_tag(path: Path, lang: str, psm: int) -> str:

@@ -54,7 +54,7 @@ def _page(path: str) -> dict:
     """Stage seconds of page 1 of ``path``, in the order the pipeline runs them."""
     from docpipe.ingest import load_page, probe
     from docpipe.ocr import group_lines
-    from docpipe.read import PageText, _drop_overlapped, estimate_text_height
+    from docpipe.read import PageText, drop_overlapped, estimate_text_height
     from docpipe.types import Page
 
     assert _pipe is not None
@@ -71,7 +71,7 @@ def _page(path: str) -> dict:
     t0 = c()
     lines = group_lines(reader.read_words(image))
     t["ocr_page"] = c() - t0
-    drawing = reader._drawing_like(image, raster, lines)
+    drawing = reader.drawing_like(image, raster, lines)
     t0 = c()
     text_px = estimate_text_height(image) if drawing else None
     words = reader.read_words(image, psm=reader.ocr.options.drawing_psm, height=text_px) if drawing else []
@@ -79,7 +79,7 @@ def _page(path: str) -> dict:
     t0 = c()
     if drawing:
         vertical = reader.read_vertical_dimensions(image)
-        lines = _drop_overlapped(group_lines(words), vertical) + vertical
+        lines = drop_overlapped(group_lines(words), vertical) + vertical
     t["ocr_vertical"] = c() - t0
     page = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, rotation=skew, text_source="ocr",
                 lines=lines)

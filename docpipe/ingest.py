@@ -217,7 +217,7 @@ def load_page(src: SourceFile, number: int, options: IngestOptions) -> RasterPag
     try:
         img.seek(number - 1)
         dpi = _image_dpi(img)
-        gray = _to_gray(img)
+        gray = to_gray(img)
     except Exception as e:
         raise InputError(f"the image is corrupt or truncated: page {number} cannot be decoded ({e}); "
                          "re-export or re-scan it") from e
@@ -226,7 +226,8 @@ def load_page(src: SourceFile, number: int, options: IngestOptions) -> RasterPag
     return RasterPage(number=number, image=gray, dpi=dpi)
 
 
-def _to_gray(img: Image.Image) -> Image.Image:
+def to_gray(img: Image.Image) -> Image.Image:
+    """A loaded greyscale (``L``) copy of any PIL image; transparent pixels become white paper."""
     if img.mode in ("RGBA", "LA", "P"):
         # Transparent pixels become white paper, not black.
         rgba = img.convert("RGBA")

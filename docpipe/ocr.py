@@ -20,7 +20,8 @@ import pytesseract
 from PIL import Image
 
 from .errors import ModelLoadError, OcrError
-from .ingest import _to_gray
+from .geometry import union
+from .ingest import to_gray
 from .options import OcrOptions
 from .types import Line, Word
 
@@ -105,7 +106,7 @@ def tesseract_input(image: Image.Image) -> Iterator[str]:
         with os.fdopen(fd, "wb") as f:
             # Pages arrive as "L" from ingest; anything else gets ingest's conversion (white under transparency,
             # 16-bit scaled to 8-bit), which the PNM writer takes.
-            (image if image.mode in ("1", "L", "RGB") else _to_gray(image)).save(f, format="PPM")
+            (image if image.mode in ("1", "L", "RGB") else to_gray(image)).save(f, format="PPM")
         yield path
     finally:
         os.unlink(path)
@@ -157,8 +158,7 @@ def group_lines(words: list[Word], *, max_gap: float = 2.0) -> list[Line]:
 
 def _make_line(words: list[Word]) -> Line:
     words = sorted(words, key=lambda w: w.bbox[0])
-    box = (min(w.bbox[0] for w in words), min(w.bbox[1] for w in words),
-           max(w.bbox[2] for w in words), max(w.bbox[3] for w in words))
+    box = union(w.bbox for w in words)
     conf = sum(w.confidence for w in words) / len(words)
     return Line(text=" ".join(w.text for w in words), bbox=box, confidence=round(conf, 4), words=words)
 

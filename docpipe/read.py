@@ -23,6 +23,7 @@ from PIL import Image
 
 from .classify import classify
 from .dimension_reading import read_dimension
+from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
@@ -87,7 +88,7 @@ class PageReader:
             source = "ocr"
             image, words, rotation = self._orient_and_read(raster, timings)
             lines = group_lines(words)
-            if self.ocr.options.drawing_psm != self.ocr.options.psm and self._drawing_like(image, raster, lines):
+            if self.ocr.options.drawing_psm != self.ocr.options.psm and self.drawing_like(image, raster, lines):
                 drawing = True
                 t0 = time.perf_counter()
                 text_px = estimate_text_height(image)  # once for the sparse pass and the dimension regions
@@ -102,7 +103,7 @@ class PageReader:
                     lines = group_lines(words)
                     if turned is not None:
                         vertical = turned.result()
-                        lines = _drop_overlapped(lines, vertical) + vertical
+                        lines = drop_overlapped(lines, vertical) + vertical
                         words = [w for ln in lines for w in ln.words]
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
@@ -134,7 +135,7 @@ class PageReader:
                 rotation = turn + skew2
                 words = self.read_words(image)
                 timings["ocr"] += t() - t0
-        if read_quality(words) < _OSD_BELOW_QUALITY and not self._drawing_like(image, raster, group_lines(words)):
+        if read_quality(words) < _OSD_BELOW_QUALITY and not self.drawing_like(image, raster, group_lines(words)):
             t0 = t()
             words = self._read_flattened(image, words)
             timings["ocr"] += t() - t0
@@ -149,7 +150,8 @@ class PageReader:
         good = lambda ws: read_quality(ws) * len(ws)  # noqa: E731 - confident words of 3+ characters
         return again if good(again) > good(words) else words
 
-    def _drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
+    def drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
+        """Whether the page's first OCR lines look like a drawing's (:func:`docpipe.classify.classify` on them)."""
         probe = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, text_source="ocr",
                      lines=lines)
         return classify([probe])[0] == "drawing"
@@ -185,8 +187,7 @@ class PageReader:
             # A point (xr, yr) of the turned image is (yr, h - xr) on the page.
             mapped = [w.model_copy(update={"bbox": (w.bbox[1], h - w.bbox[2], w.bbox[3], h - w.bbox[0])})
                       for w in line.words]
-            box = (min(w.bbox[0] for w in mapped), min(w.bbox[1] for w in mapped),
-                   max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
+            box = union(w.bbox for w in mapped)
             out.append(Line(text=line.text, bbox=box, confidence=line.confidence, words=mapped, angle=90.0))
         return out
 
@@ -212,9 +213,9 @@ class PageReader:
             return page
         px = text.text_px if text.text_px is not None else estimate_text_height(text.image)
         lines = region_dimension_lines(self.ocr, text.image, props, px)
-        kept = [ln for ln in page.lines if not any(_mostly_inside(ln.bbox, new.bbox) for new in lines)
+        kept = [ln for ln in page.lines if not any(mostly_inside(ln.bbox, new.bbox) for new in lines)
                 or read_dimension(ln.text) is not None]
-        lines = [ln for ln in lines if not any(_mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None
+        lines = [ln for ln in lines if not any(mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None
                                                 for k in kept)]
         return page.model_copy(update={"lines": kept + lines})
 
@@ -284,7 +285,7 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
         if not lines:  # the same region turned along its slant, if it has one
             j = next((n_upright + k for k, sl in enumerate(slanted) if sl[1] == crops[i][1]), None)
             lines = next((r[j] for r in per_reading if r[j]), []) if j is not None else []
-        out += [ln for ln in lines if not any(_mostly_inside(ln.bbox, o.bbox) or _mostly_inside(o.bbox, ln.bbox)
+        out += [ln for ln in lines if not any(mostly_inside(ln.bbox, o.bbox) or mostly_inside(o.bbox, ln.bbox)
                                                 for o in out)]  # overlapping proposals read the same ink
     return out
 
@@ -326,8 +327,7 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
             _near(g.bbox, k.bbox) for k in keep)]
         for g in keep:
             mapped = [back[id(fw)] for fw in g.words]
-            pbox = (min(w.bbox[0] for w in mapped), min(w.bbox[1] for w in mapped),
-                    max(w.bbox[2] for w in mapped), max(w.bbox[3] for w in mapped))
+            pbox = union(w.bbox for w in mapped)
             lines.append(Line(text=g.text, bbox=pbox, confidence=g.confidence, words=mapped, angle=angle))
     return out
 
@@ -340,9 +340,8 @@ def _leading_dimension(line: Line) -> Line:
         words = line.words[:j]
         text = " ".join(w.text for w in words)
         if read_dimension(text) is not None:
-            box = (min(w.bbox[0] for w in words), min(w.bbox[1] for w in words), max(w.bbox[2] for w in words),
-                   max(w.bbox[3] for w in words))
-            return Line(text=text, bbox=box, confidence=min(w.confidence for w in words), words=list(words))
+            return Line(text=text, bbox=union(w.bbox for w in words), confidence=min(w.confidence for w in words),
+                        words=list(words))
     return line
 
 
@@ -408,18 +407,7 @@ def _blob_slant(ink: np.ndarray) -> float | None:
 
 def _covers(known: tuple[int, int, int, int], region: tuple[int, int, int, int]) -> bool:
     """A page-OCR dimension line already reads this region: it overlaps it well or sits inside it."""
-    ix = max(0, min(known[2], region[2]) - max(known[0], region[0]))
-    iy = max(0, min(known[3], region[3]) - max(known[1], region[1]))
-    union = ((known[2] - known[0]) * (known[3] - known[1]) + (region[2] - region[0]) * (region[3] - region[1])
-             - ix * iy)
-    return (union > 0 and ix * iy / union >= 0.3) or _mostly_inside(known, region)
-
-
-def _mostly_inside(a, b) -> bool:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return area > 0 and ix * iy / area > 0.5
+    return iou(known, region) >= 0.3 or mostly_inside(known, region)
 
 
 def _effective_dpi(text_px: float | None) -> int:
@@ -431,15 +419,9 @@ def _effective_dpi(text_px: float | None) -> int:
     return int(min(1200, max(70, round(200 * text_px / 18))))
 
 
-def _drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
-    """Upright-pass lines that are mostly inside a vertical text line are misreads of it."""
-    def inside(a, b) -> bool:
-        ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-        iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-        area = (a[2] - a[0]) * (a[3] - a[1])
-        return area > 0 and ix * iy / area > 0.5
-
-    return [ln for ln in lines if not any(inside(ln.bbox, v.bbox) for v in vertical)]
+def drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
+    """``lines`` without those mostly inside a vertical text line (upright-pass misreads of it)."""
+    return [ln for ln in lines if not any(mostly_inside(ln.bbox, v.bbox) for v in vertical)]
 
 
 def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, int]:

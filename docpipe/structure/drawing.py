@@ -14,6 +14,7 @@ import re
 
 from ..dimension_reading import read_dimension
 from ..dimensions import with_general_tolerance
+from ..geometry import centre_in, mostly_inside, union
 from ..iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
@@ -47,7 +48,7 @@ def extract_drawing(views: list[PageView]) -> Drawing:
     drawing.notes, note_boxes = _notes(views)
     drawing.tables = extract_tables(views)
     note_boxes += [t.bbox for t in drawing.tables]  # a table's sizes and dates are not the part's dimensions
-    tb_box = _title_block_box(views)
+    tb_box = title_block_box(views)
     gt = drawing.title_block.general_tolerance
     tol_class = parse_general_tolerance(gt.text) if gt else None
     drawing.dimensions = _dimensions(views, exclude=note_boxes + ([tb_box] if tb_box else []),
@@ -104,7 +105,7 @@ def _cell_value(view: PageView, line, match) -> tuple[Span, float] | None:
     return None
 
 
-def _title_block_box(views: list[PageView]) -> tuple[int, int, int, int] | None:
+def title_block_box(views: list[PageView]) -> tuple[int, int, int, int] | None:
     """The extent of title-block labels and values on the first page (for excluding them from dimensions)."""
     view = views[0]
     boxes = [line.bbox for line, _, _ in view.find(_ANY_LABEL)]
@@ -115,8 +116,11 @@ def _title_block_box(views: list[PageView]) -> tuple[int, int, int, int] | None:
     if len(boxes) < 3:
         return None
     h = view.text_height
-    return (min(b[0] for b in boxes) - h, min(b[1] for b in boxes) - h,
-            view.page.width, max(b[3] for b in boxes) + 3 * h)
+    x0, y0, _, y1 = union(boxes)
+    return (x0 - h, y0 - h, view.page.width, y1 + 3 * h)
+
+
+_title_block_box = title_block_box  # old name, still imported by .llm.structurer
 
 
 def _notes(views: list[PageView]) -> tuple[list[GroundedText], list[tuple[int, int, int, int]]]:
@@ -130,7 +134,7 @@ def _notes(views: list[PageView]) -> tuple[list[GroundedText], list[tuple[int, i
                 text = re.sub(r"^\d+[.)]\s*", "", ln.text).strip()
                 if len(text) >= 3:
                     notes.append(grounded_text(view.span(ln), text, 0.8))
-            boxes.append(_union([line.bbox] + [ln.bbox for ln in block]))
+            boxes.append(union([line.bbox] + [ln.bbox for ln in block]))
     return notes, boxes
 
 
@@ -144,7 +148,7 @@ def _dimensions(views: list[PageView], exclude, tol_class: str | None) -> list[D
         found = []
         for line in view.lines:
             x0, y0, x1, y1 = line.bbox
-            if any(_inside(line.bbox, b) for b in exclude) or min(
+            if any(centre_in(line.bbox, b) for b in exclude) or min(
                     x0, y0, view.page.width - x1, view.page.height - y1) < margin:
                 continue
             found += [(span, parsed, line.angle) for span, parsed in _parse_runs(view, line)]
@@ -165,16 +169,9 @@ def _one_per_ink(found):
 
     out = []
     for f in sorted(found, key=score, reverse=True):
-        if not any(_mostly_inside(f[0].bbox, g[0].bbox) or _mostly_inside(g[0].bbox, f[0].bbox) for g in out):
+        if not any(mostly_inside(f[0].bbox, g[0].bbox) or mostly_inside(g[0].bbox, f[0].bbox) for g in out):
             out.append(f)
     return sorted(out, key=lambda f: found.index(f))
-
-
-def _mostly_inside(a, b) -> bool:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    return area > 0 and ix * iy / area > 0.5
 
 
 def _plausible_box(span: Span, angle: float, text_height: float) -> bool:
@@ -217,12 +214,3 @@ def _close(a, b, angle: float) -> bool:
     else:
         gap, h = b.bbox[0] - a.bbox[2], max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
     return gap <= 0.75 * max(h, 1)
-
-
-def _union(boxes):
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
-def _inside(b, outer) -> bool:
-    cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]

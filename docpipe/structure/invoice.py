@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ..geometry import inside, union
 from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
 from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
@@ -59,7 +60,9 @@ LABELS = {
         r"factuur\s*aan|factuuradres|afnemer", _I),
 }
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
-_DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
+DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
+"""A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
+_DOC_TITLES = DOC_TITLES  # old name, still imported by .llm.structurer
 _ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/._]{1,30}$", _I)
 _PARTY_STOP = re.compile(r"(vat|tax|ust|tva|btw|tel|phone|fax|e-?mail|iban|bic|www\.|http|@)", _I)
 
@@ -243,8 +246,8 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
             customer.address = _address(address, 0.7)
         customer_box = _block_box(block, label_box)
     top = [ln for ln in view.lines if ln.bbox[1] < view.page.height * (0.5 if receipt else 0.3)
-           and not _DOC_TITLES.match(ln.text.strip(" :"))
-           and (customer_box is None or not _inside(ln.bbox, customer_box))
+           and not DOC_TITLES.match(ln.text.strip(" :"))
+           and (customer_box is None or not inside(ln.bbox, customer_box))
            and not any(LABELS[f].search(ln.text) for f in ("invoice_number", "invoice_date", "customer"))
            and sum(ch.isalpha() for ch in ln.text) >= 3]
     confirmed = None if receipt else confirmed_vendor(views, _inside_box(customer_box))
@@ -258,14 +261,14 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
     if confirmed is not None or top:
         addr = [view.span(ln) for ln in view.below(name_line.bbox, max_lines=3, max_gap=1.5)
                 if not _PARTY_STOP.search(ln.text) and not any(LABELS[f].search(ln.text) for f in LABELS)
-                and (customer_box is None or not _inside(ln.bbox, customer_box))]
+                and (customer_box is None or not inside(ln.bbox, customer_box))]
         if addr:
             vendor.address = _address(addr, 0.55)
     for v in views:
         for line in v.lines:
             for span in _ids(v, line):
                 vat = normalise_vat_id(span.text)
-                target = customer if customer_box and _inside(span.bbox, customer_box, pad=60) else vendor
+                target = customer if customer_box and inside(span.bbox, customer_box, pad=60) else vendor
                 if vat and target.vat_id is None:
                     target.vat_id = grounded_text(span, vat, 0.8)
                 iban = span.text.replace(" ", "").upper()
@@ -283,11 +286,11 @@ def confirmed_vendor_name(views: Sequence[PageView]) -> str | None:
 
 
 def _block_box(block: list[Span], label_box) -> tuple[int, int, int, int]:
-    return _union([s.bbox for s in block] + ([label_box] if label_box else []))
+    return union([s.bbox for s in block] + ([label_box] if label_box else []))
 
 
 def _inside_box(outer):
-    return lambda box: outer is not None and _inside(box, outer)
+    return lambda box: outer is not None and inside(box, outer)
 
 
 _RETURN_ADDRESS = re.compile(r"\S.*\s[-·•|,]\s.*\s[-·•|,]\s.*\d")
@@ -329,13 +332,4 @@ def _address(spans: list[Span], certainty: float):
     words = tuple(w for s in spans for w in s.words)
     joined = Span(spans[0].page, words)
     g = grounded_text(joined, ", ".join(s.text.strip(" ,") for s in spans), certainty)
-    return g.model_copy(update={"bbox": _union(boxes)})
-
-
-def _union(boxes):
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
-
-
-def _inside(b, outer, pad: int = 0) -> bool:
-    return b[0] >= outer[0] - pad and b[1] >= outer[1] - pad and b[2] <= outer[2] + pad and b[3] <= outer[3] + pad
-
+    return g.model_copy(update={"bbox": union(boxes)})

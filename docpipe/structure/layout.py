@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ..geometry import union
 from ..types import GroundedDate, GroundedNumber, GroundedText, Line, Page, Word
 from ..normalize import parse_amount, parse_date
 
@@ -27,8 +28,7 @@ class Span:
 
     @property
     def bbox(self) -> tuple[int, int, int, int]:
-        return (min(w.bbox[0] for w in self.words), min(w.bbox[1] for w in self.words),
-                max(w.bbox[2] for w in self.words), max(w.bbox[3] for w in self.words))
+        return union(w.bbox for w in self.words)
 
     @property
     def confidence(self) -> float:

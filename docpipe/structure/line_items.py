@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ..geometry import union
 from ..normalize import parse_amount
 from ..types import LineItem
 from .layout import PageView, Span, amounts_in, grounded_number, grounded_text
@@ -101,7 +102,7 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                     span = view.span(row[0])
                     items[-1].description = desc.model_copy(update={
                         "value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
-                        "bbox": _union(desc.bbox, span.bbox)})
+                        "bbox": span.bbox if desc.bbox is None else union([desc.bbox, span.bbox])})
                     last_bottom = row[0].bbox[3]
             elif items:
                 break  # the table ended
@@ -177,9 +178,3 @@ def _in_column(cands, col, h, certainty=0.8):
             if best is None or dist < best[0]:
                 best = (dist, span, value)
     return grounded_number(best[1], best[2], certainty) if best else None
-
-
-def _union(a, b):
-    if a is None:
-        return b
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))

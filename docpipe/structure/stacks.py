@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from ..dimension_reading import repair_ocr_text
 from ..dimensions import ParsedDimension, parse_dimension
+from ..geometry import union
 from ..types import Word
 from .layout import PageView, Span
 
@@ -30,10 +31,6 @@ def _frame(b: tuple[int, int, int, int], angle: float) -> tuple[int, int, int, i
     """A page box in the text's frame (x along the reading direction, y down the letters)."""
     x0, y0, x1, y1 = b
     return (-y1, x0, -y0, x1) if round(angle) == 90 else b
-
-
-def _union(boxes):
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def join_stacks(view: PageView, found: list[Found]) -> list[Found]:
@@ -62,7 +59,7 @@ def _tolerance_stack(view: PageView, span: Span, parsed: ParsedDimension, angle:
         return None
     words = list(span.words)
     boxes = [_frame(w.bbox, angle) for w in words]
-    x0, y0, x1, y1 = _union(boxes)
+    x0, y0, x1, y1 = union(boxes)
     h = max(1, y1 - y0)
     # where the stack starts: after the size, or at a deviation word already in the span
     dev_at = next((i for i, w in enumerate(words) if i and _DEVIATION.match(w.text) and w.text[0] in "+-±"), None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import statistics
 
+from ..geometry import union
 from ..types import Line, Table
 from .layout import PageView
 
@@ -40,9 +41,7 @@ def extract_tables(views: list[PageView]) -> list[Table]:
             if len(rows) < _MIN_ROWS:
                 continue
             cells = _cells(rows)
-            boxes = [ln.bbox for ln in inside]
-            bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-                    max(b[3] for b in boxes))
+            bbox = union(ln.bbox for ln in inside)
             header = " ".join(cells[0])
             label = "revision" if _REVISION.search(header) else "parts_list" if _PARTS.search(header) else "table"
             out.append(Table(label=label, rows=cells, bbox=bbox, page=view.number))

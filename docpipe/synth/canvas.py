@@ -12,14 +12,11 @@ from typing import Iterator
 
 from PIL import Image, ImageDraw
 
+from ..geometry import union
 from ..types import Region
 from .fonts import Font
 
 Box = tuple[int, int, int, int]
-
-
-def union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _fix(b: tuple[float, float, float, float]) -> Box:

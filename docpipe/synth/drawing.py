@@ -13,10 +13,11 @@ import math
 import numpy as np
 
 from . import fake, parts
-from .canvas import Box, Canvas, union
+from .canvas import Box, Canvas
 from .content import gtext
 from .dimtext import DimSpec
 from .fonts import TECHNICAL, Font, font
+from ..geometry import union
 from ..types import Dimension, Drawing, GroundedDate, Table, TitleBlock
 
 PX_MM = 300 / 25.4

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import fake
-from .canvas import Canvas, union
+from ..geometry import union
+from .canvas import Canvas
 from .content import InvoiceContent, Truth, gnum, gtext
 from .fonts import SANS, SERIF, Font, font
 

@@ -9,9 +9,10 @@ import numpy as np
 from PIL import Image
 
 from . import fake
-from .canvas import Canvas, union
+from .canvas import Canvas
 from .content import Truth, gnum, gtext, make_invoice, money
 from .fonts import MONO, Font, font
+from ..geometry import union
 from ..types import Invoice
 
 W = 945

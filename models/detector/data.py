@@ -30,6 +30,7 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from docpipe.detect.labels import CLASSES, STRIDE
+from docpipe.geometry import iou
 
 CACHE_SIDE = 1280
 TRAIN_SEED, VAL_SEED = 1, 2
@@ -45,14 +46,6 @@ def kind_for(index: int) -> str:
     """Deterministic mix of page kinds: 10 drawings, 6 invoices, 2 receipts, 2 letters in every 20 pages."""
     r = index % 20
     return "drawing" if r < 10 else "invoice" if r < 16 else "receipt" if r < 18 else "other"
-
-
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / u if u > 0 else 0.0
 
 
 def _render(split: str, index: int):
@@ -87,8 +80,8 @@ def render_entry(split: str, index: int) -> dict:
             continue
         v = 0
         if r.label == "dimension" and dims:
-            best = max(dims, key=lambda d: _iou(d.bbox, r.bbox))
-            v = int(abs(best.angle - 90) < 1 and _iou(best.bbox, r.bbox) > 0.3)
+            best = max(dims, key=lambda d: iou(d.bbox, r.bbox))
+            v = int(abs(best.angle - 90) < 1 and iou(best.bbox, r.bbox) > 0.3)
         boxes.append([c * s for c in r.bbox])
         labels.append(LABEL_INDEX[r.label])
         vert.append(v)
@@ -97,7 +90,8 @@ def render_entry(split: str, index: int) -> dict:
                 page_size=np.array(im.size, np.int64), scale=np.float64(s))
 
 
-def _write(args: tuple[str, int, Path]) -> float:
+def write_entry(args: tuple[str, int, Path]) -> float:
+    """Render entry ``(split, index)`` into ``path`` (atomically); returns the seconds it took."""
     split, index, path = args
     t = time.time()
     entry = render_entry(split, index)
@@ -121,7 +115,7 @@ def build_cache(split: str, n: int, *, workers: int = 2, cache: Path = CACHE_DIR
         t0 = time.time()
         # one torch-free process per core; "spawn" would re-import slowly, fork is fine (no threads yet)
         with mp.get_context("fork").Pool(workers) as pool:
-            for k, _ in enumerate(pool.imap_unordered(_write, todo, chunksize=4), 1):
+            for k, _ in enumerate(pool.imap_unordered(write_entry, todo, chunksize=4), 1):
                 if k % 100 == 0 or k == len(todo):
                     el = time.time() - t0
                     log(f"  {split}: {k}/{len(todo)} pages, {el / 60:.1f} min, {el / k * workers:.2f} s/page/process")

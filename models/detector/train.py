@@ -46,12 +46,12 @@ def _log(msg: str) -> None:
 
 def _background_render(n: int, cache: Path) -> None:
     """Child process: render the missing training pages in index order (one core)."""
-    from .data import _write
+    from .data import write_entry
 
     for i in range(n):
         p = entry_path("train", i, cache)
         if not p.exists():
-            _write(("train", i, p))
+            write_entry(("train", i, p))
 
 
 def losses(out: dict, tg: dict, stride: int = 4) -> dict:

@@ -10,6 +10,7 @@ schema lists them as the only values a typed field may take (see :mod:`.schema`)
 
 from __future__ import annotations
 
+from ...geometry import overlaps
 from ..layout import PageView
 from .candidates import Candidates
 from .schema import ReplySpec
@@ -26,10 +27,6 @@ def tokens(text: str) -> float:
     return digits + (len(text) - digits) / 3.2
 
 
-def _overlaps(a, b) -> bool:
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-
-
 def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int = MAX_TOKENS,
                   skip: list[tuple[int, tuple[int, int, int, int]]] = (), names_only: bool = False) -> str:
     """Rows of every page in reading order, within ``max_tokens`` (estimated by :func:`tokens`). Rows are kept by priority, then printed in
@@ -44,7 +41,7 @@ def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int =
         for row in view.rows():
             text = " | ".join(ln.text for ln in row)
             boxes = [ln.bbox for ln in row]
-            if any(page == view.number and _overlaps(b, box) for page, box in skip for b in boxes):
+            if any(page == view.number and overlaps(b, box) for page, box in skip for b in boxes):
                 prio = 3
             elif (n == 0 and row[0].bbox[1] < view.page.height / 3) or any(
                     id(w) in typed for ln in row for w in ln.words):

@@ -47,15 +47,15 @@ class Candidates:
         """Distinct printed texts of ``kind``, first occurrence order (what the model copies)."""
         seen: dict[str, None] = {}
         for c in self.by_kind.get(kind, []):
-            seen.setdefault(_choice_text(c.text), None)
+            seen.setdefault(choice_text(c.text), None)
         return list(seen)
 
     def matching(self, kind: str, text: str) -> list[Candidate]:
-        key = _choice_text(text)
-        return [c for c in self.by_kind.get(kind, []) if _choice_text(c.text) == key]
+        key = choice_text(text)
+        return [c for c in self.by_kind.get(kind, []) if choice_text(c.text) == key]
 
 
-def _choice_text(text: str) -> str:
+def choice_text(text: str) -> str:
     """The form offered to the model: no trailing punctuation, single spaces, no quotes or backslashes."""
     return " ".join(text.replace('"', "'").replace("\\", "/").split()).strip(" :;,")
 
@@ -93,7 +93,7 @@ def collect(views: list[PageView]) -> Candidates:
                     break  # a name does not run across ' - ', ' + ', ' | ', a comma or a '(123456-X)' number
                 sub = Span(view.number, tuple(words[i:j]))
                 if sum(ch.isalpha() for ch in sub.text) >= 2:
-                    add["text"].append(Candidate("text", sub, _choice_text(sub.text), idx))
+                    add["text"].append(Candidate("text", sub, choice_text(sub.text), idx))
     return cands
 
 

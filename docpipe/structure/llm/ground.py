@@ -18,7 +18,7 @@ from ...eval.metrics import levenshtein
 from ...normalize import parse_amount, parse_date
 from ..invoice import LABELS
 from ..layout import Span
-from .candidates import Candidate, Candidates, _choice_text
+from .candidates import Candidate, Candidates, choice_text
 from .schema import FieldSpec
 
 MAX_CER = 0.25
@@ -67,7 +67,7 @@ def ground_value(spec: FieldSpec, value: Any, cands: Candidates, blocks: dict[st
     """The page span of one returned value, or None when it is not on the page."""
     if value is None:
         return None
-    text = _choice_text(str(value))
+    text = choice_text(str(value))
     if not text:
         return None
     if spec.kind == "currency":
@@ -88,11 +88,11 @@ def ground_value(spec: FieldSpec, value: Any, cands: Candidates, blocks: dict[st
             matches = [c for c in cands.by_kind.get("id", []) + cands.by_kind.get("text", [])
                        if _fold(c.text).replace(" ", "") == key]
             if matches:
-                return Grounded(matches[0].span, _choice_text(matches[0].text), exact=False)
+                return Grounded(matches[0].span, choice_text(matches[0].text), exact=False)
         if not matches:
             return None
         c = _prefer(spec.name, matches, cands)
-        return Grounded(c.span, c.value if spec.kind != "id" else _choice_text(c.text))
+        return Grounded(c.span, c.value if spec.kind != "id" else choice_text(c.text))
     if spec.kind == "block":
         if text in blocks:
             b = blocks[text]

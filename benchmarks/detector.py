@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> None:
 
     import torch
 
-    from docpipe.detect import DEFAULT_WEIGHTS, DetectOptions, Detector, load_detector
+    from docpipe.detect import DEFAULT_WEIGHTS, Detector, load_detector
     from docpipe.detect.model import RegionNet, count_parameters
+    from docpipe.options import DetectOptions
 
     weights = args.weights or DEFAULT_WEIGHTS
     if weights.is_file():

@@ -11,8 +11,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .detect import DetectOptions
-
 
 class _Options(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -61,8 +59,37 @@ class OcrOptions(_Options):
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
 
 
+DEFAULT_DETECTOR_WEIGHTS = Path(__file__).resolve().parents[1] / "models" / "detector" / "detector.pt"
+"""The committed detector weights (``models/detector/detector.pt``); ``DOCPIPE_DETECTOR_WEIGHTS`` overrides."""
+
+
+def _default_weights() -> Path:
+    return env_path("DETECTOR_WEIGHTS", DEFAULT_DETECTOR_WEIGHTS)  # type: ignore[return-value]
+
+
+class DetectOptions(_Options):
+    enabled: bool = Field(True, description="run region detection")
+    weights: Path | None = Field(
+        default_factory=_default_weights,
+        description="detector weights file; None means the committed models/detector/detector.pt",
+    )
+    threshold: float = Field(0.3, ge=0.0, le=1.0, description="lowest confidence of a region kept")
+    dimension_threshold: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="lowest confidence of a `dimension` region proposed for dimension OCR on drawing pages "
+        "(`Detector.detect(..., proposals=True)`); real dimension text mostly scores 0.1-0.3, and the dimension "
+        "parser, not the detector, decides what is kept. Written regions still use `threshold`")
+    max_side: int = Field(1024, ge=256, le=4096,
+                          description="the page is scaled to this long side (pixels) before detection")
+    threads: int = Field(1, ge=1, le=64, description="torch threads per process (1 with page-level workers)")
+
+
 DEFAULT_LLM_MODEL = Path(__file__).resolve().parents[1] / "models" / "llm" / "qwen2.5-coder-0.5b-instruct-q8_0.gguf"
 """The embedded model fetched by ``scripts/setup-models.sh`` (see ``models/llm/MODEL_CARD.md``)."""
+
+DEFAULT_PROMPT_TOKENS = 550
+"""Default budget of the document view in an LLM prompt, in estimated tokens
+(:func:`docpipe.structure.llm.prompt.tokens`): ~8 s of prompt reading on one core."""
 
 
 class StructureOptions(_Options):
@@ -87,8 +114,9 @@ class StructureOptions(_Options):
     llm_retries: int = Field(3, ge=0, le=10, description="retries of a server request that failed transiently "
                              "(connection error, timeout, HTTP 429/5xx), with backoff 1, 2, 4 s... honouring "
                              "Retry-After (capped at 60 s)")
-    llm_max_prompt_tokens: int = Field(550, ge=100, description="budget of the document view in the prompt, tokens "
-                                       "(prompt reading dominates the embedded model's time: ~70 tokens/s per core)")
+    llm_max_prompt_tokens: int = Field(
+        DEFAULT_PROMPT_TOKENS, ge=100, description="budget of the document view in the prompt, tokens (prompt "
+        "reading dominates the embedded model's time: ~70 tokens/s per core)")
 
     llm_ask: Literal["open", "all"] = Field(
         "open", description="'open' (default): ask the model only the fields the rules' reading leaves open (a "

@@ -21,41 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from ..errors import DetectionError, ModelLoadError
+from ..options import DEFAULT_DETECTOR_WEIGHTS as DEFAULT_WEIGHTS
+from ..options import DetectOptions  # defined with the other stages' options; re-exported here
 from ..types import Region
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL import Image
-
-DEFAULT_WEIGHTS = Path(__file__).resolve().parents[2] / "models" / "detector" / "detector.pt"
-"""The committed weights (``models/detector/detector.pt``); ``DOCPIPE_DETECTOR_WEIGHTS`` overrides."""
-
-
-def _default_weights() -> Path:
-    from ..options import env_path
-
-    return env_path("DETECTOR_WEIGHTS", DEFAULT_WEIGHTS)  # type: ignore[return-value]
-
-
-class DetectOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    enabled: bool = Field(True, description="run region detection")
-    weights: Path | None = Field(
-        default_factory=_default_weights,
-        description="detector weights file; None means the committed models/detector/detector.pt",
-    )
-    threshold: float = Field(0.3, ge=0.0, le=1.0, description="lowest confidence of a region kept")
-    dimension_threshold: float = Field(
-        0.1, ge=0.0, le=1.0,
-        description="lowest confidence of a `dimension` region proposed for dimension OCR on drawing pages "
-        "(`Detector.detect(..., proposals=True)`); real dimension text mostly scores 0.1-0.3, and the dimension "
-        "parser, not the detector, decides what is kept. Written regions still use `threshold`")
-    max_side: int = Field(1024, ge=256, le=4096,
-                          description="the page is scaled to this long side (pixels) before detection")
-    threads: int = Field(1, ge=1, le=64, description="torch threads per process (1 with page-level workers)")
 
 
 @dataclass(frozen=True)

@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = ap.parse_args(argv)
 
-    from docpipe.detect import DetectOptions, load_detector
+    from docpipe.detect import load_detector
+    from docpipe.options import DetectOptions
 
     def factory(side):
         kw = {"threads": args.threads, "threshold": args.threshold}

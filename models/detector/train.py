@@ -114,7 +114,8 @@ def validate(model, paths: list[Path], side: int) -> dict:
     """AP@0.5 per class on cached held-out pages (boxes in cache pixels)."""
     from PIL import Image
 
-    from docpipe.detect import DetectOptions, Detector
+    from docpipe.detect import Detector
+    from docpipe.options import DetectOptions
 
     from .evaluate import per_class_ap
 

@@ -11,13 +11,13 @@ schema lists them as the only values a typed field may take (see :mod:`.schema`)
 from __future__ import annotations
 
 from ...geometry import overlaps
+from ...options import DEFAULT_PROMPT_TOKENS
 from ..layout import PageView
 from .candidates import Candidates
 from .schema import ReplySpec
 
 SYSTEM = ("You extract fields from OCR text of business documents. Answer with JSON only. Copy values "
           "exactly as printed; use null when a field is not on the document.")
-MAX_TOKENS = 550  # of OCR text: ~8 s of prompt reading on one core
 
 
 def tokens(text: str) -> float:
@@ -27,7 +27,7 @@ def tokens(text: str) -> float:
     return digits + (len(text) - digits) / 3.2
 
 
-def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int = MAX_TOKENS,
+def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int = DEFAULT_PROMPT_TOKENS,
                   skip: list[tuple[int, tuple[int, int, int, int]]] = (), names_only: bool = False) -> str:
     """Rows of every page in reading order, within ``max_tokens`` (estimated by :func:`tokens`). Rows are kept by priority, then printed in
     page order: (0) the top third of page 1 (parties, title, references) and rows holding a date, amount or
@@ -64,7 +64,7 @@ def document_view(views: list[PageView], cands: Candidates, *, max_tokens: int =
 
 
 def invoice_prompt(views: list[PageView], cands: Candidates, spec: ReplySpec, *, receipt: bool,
-                   max_tokens: int = MAX_TOKENS, skip=(), names_only: bool = False) -> str:
+                   max_tokens: int = DEFAULT_PROMPT_TOKENS, skip=(), names_only: bool = False) -> str:
     """Instructions first (the same for every document: the embedded backend reuses their KV cache), then
     the document."""
     kind = "receipt" if receipt else "invoice"

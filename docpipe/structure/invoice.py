@@ -97,11 +97,6 @@ def _first_date(span: Span):
     return found[0] if found else None
 
 
-def _last_amount(span: Span):
-    found = amounts_in(span)
-    return found[-1] if found else None
-
-
 def _id_value(span: Span):
     for w in span.words:
         t = w.text.strip(":#.,;")

@@ -128,7 +128,3 @@ def fmt_qty(q: Decimal, style: tuple[str, str]) -> str:
 
 
 CURRENCY_SYMBOL = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-
-
-def fmt_rate(rate: str, point: str) -> str:
-    return rate.replace(".", point) + "%"

@@ -17,7 +17,6 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from ...normalize import ISO_4217
 
 import re
 
@@ -131,7 +130,3 @@ def build_spec(fields: tuple[FieldSpec, ...], cands, *, text_choices: list[str],
         elif f.kind == "block":
             choices[f.name] = block_choices
     return ReplySpec(fields=fields, enums=enums, choices=choices)
-
-
-def known_currency(code: str) -> bool:
-    return code in ISO_4217

@@ -18,6 +18,7 @@ from docpipe.detect.decode import batched_nms, box_iou, decode, nms  # noqa: E40
 from docpipe.detect.labels import CLASSES, STRIDE  # noqa: E402
 from docpipe.detect.model import RegionNet, count_parameters, tiny_config  # noqa: E402
 from docpipe.errors import ModelLoadError  # noqa: E402
+from docpipe.geometry import iou  # noqa: E402
 from docpipe.types import Region  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,13 +171,6 @@ def test_decode_nms_between_two_peaks_of_one_object():
 # --- the committed weights --------------------------------------------------------------------------------
 
 
-def _iou(a, b) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
-
-
 def test_committed_weights_find_title_block_and_dimensions():
     if not DEFAULT_WEIGHTS.is_file():
         pytest.skip(f"committed detector weights missing at {DEFAULT_WEIGHTS}; run python -m models.detector.train")
@@ -190,8 +184,8 @@ def test_committed_weights_find_title_block_and_dimensions():
     exp_dims = [r["bbox"] for r in expected if r["label"] == "dimension"]
     got_tb = [r.bbox for r in regions if r.label == "title_block"]
     got_dims = [r.bbox for r in regions if r.label == "dimension"]
-    assert any(_iou(g, e) >= 0.5 for g in got_tb for e in exp_tb), (got_tb, exp_tb)
-    matched = sum(any(_iou(g, e) >= 0.5 for g in got_dims) for e in exp_dims)
+    assert any(iou(g, e) >= 0.5 for g in got_tb for e in exp_tb), (got_tb, exp_tb)
+    matched = sum(any(iou(g, e) >= 0.5 for g in got_dims) for e in exp_dims)
     assert matched >= len(exp_dims) // 2, f"{matched}/{len(exp_dims)} expected dimensions found"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from docpipe.geometry import union
 from docpipe.structure.drawing import extract_drawing
 from docpipe.structure.layout import PageView
 from docpipe.types import Line, Page, Word
@@ -9,9 +10,7 @@ from docpipe.types import Line, Page, Word
 
 def _line(*words: tuple[str, tuple[int, int, int, int]], angle: float = 0.0) -> Line:
     ws = [Word(text=t, bbox=b, confidence=0.9) for t, b in words]
-    box = (min(w.bbox[0] for w in ws), min(w.bbox[1] for w in ws), max(w.bbox[2] for w in ws),
-           max(w.bbox[3] for w in ws))
-    return Line(text=" ".join(t for t, _ in words), bbox=box, confidence=0.9, words=ws, angle=angle)
+    return Line(text=" ".join(t for t, _ in words), bbox=union(w.bbox for w in ws), confidence=0.9, words=ws, angle=angle)
 
 
 def _dims(*lines: Line):

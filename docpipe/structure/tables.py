@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from ..geometry import union
+from ..geometry import centre_in, union
 from ..types import Line, Table
 from .layout import PageView
 
@@ -34,9 +34,8 @@ def extract_tables(views: list[PageView]) -> list[Table]:
             if region.label != "table":
                 continue
             x0, y0, x1, y1 = region.bbox
-            inside = [ln for ln in view.lines if round(ln.angle) == 0
-                      and x0 - h <= (ln.bbox[0] + ln.bbox[2]) / 2 <= x1 + h
-                      and y0 - h <= (ln.bbox[1] + ln.bbox[3]) / 2 <= y1 + h]
+            grown = (x0 - h, y0 - h, x1 + h, y1 + h)  # one text height of slack around the region
+            inside = [ln for ln in view.lines if round(ln.angle) == 0 and centre_in(ln.bbox, grown)]
             rows = _rows(inside)
             if len(rows) < _MIN_ROWS:
                 continue

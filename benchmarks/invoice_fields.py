@@ -280,9 +280,9 @@ def main() -> None:
     for key in files:
         src, outcomes = read[key]
         t0 = time.perf_counter()
-        result = pipe.finish(src, outcomes)
+        result, structured = pipe.finish_detailed(src, outcomes)
         seconds = time.perf_counter() - t0
-        llm_s = float(getattr(pipe.structurer, "last_llm_seconds", 0.0) or 0.0)
+        llm_s = structured.llm_seconds if structured is not None else 0.0
         row = {"doc": key, "doc_type": result.doc_type, "pages": len(result.pages), "seconds": round(seconds, 2),
                "llm_seconds": round(llm_s, 2), "ocr_seconds": sum(o.timings.get("ocr", 0.0) for o in outcomes),
                "fields": {}, "errors": [e.message for e in result.errors]}

@@ -25,7 +25,7 @@ from .options import PipelineOptions
 from .output import OutputFolder, output_name
 from .overlay import render_overlays
 from .read import PageReader
-from .structure import Structurer
+from .structure import Structured, Structurer
 from .types import DocumentResult, Drawing, ErrorRecord, Invoice, Page, Source
 from .validate import check_drawing, check_invoice
 
@@ -99,6 +99,13 @@ class Pipeline:
     def finish(self, src: SourceFile, outcomes: list[PageOutcome], errors: list[ErrorRecord] | None = None
                ) -> DocumentResult:
         """Classify, structure and validate a document from its read pages."""
+        return self.finish_detailed(src, outcomes, errors)[0]
+
+    def finish_detailed(self, src: SourceFile, outcomes: list[PageOutcome], errors: list[ErrorRecord] | None = None
+                        ) -> tuple[DocumentResult, Structured | None]:
+        """:meth:`finish`, and the document's :class:`~docpipe.structure.Structured` (model time, fields
+        asked, sources; None when no page was read or the structuring itself raised). A fault of the model
+        keeps the rules' reading: the document is ``partial`` with an ``errors`` entry and needs review."""
         errors = list(errors or [])
         timings: dict[str, float] = {}
         for o in outcomes:
@@ -111,18 +118,24 @@ class Pipeline:
         if not pages:
             return DocumentResult(source=source, status="failed", errors=errors or [ErrorRecord(
                 stage="read", kind="InputError", message="no page could be read")],
-                timings_s=_rounded(timings))
+                timings_s=_rounded(timings)), None
         t = time.perf_counter()
         doc_type, _ = classify(pages)
         timings["classify"] = time.perf_counter() - t
         payload: Invoice | Drawing | None = None
+        structured: Structured | None = None
         reasons: list[str] = []
         t = time.perf_counter()
         try:
-            payload = self.structurer(doc_type, pages)
-        except Exception as e:
+            structured = self.structurer(doc_type, pages)
+        except Exception as e:  # the rules themselves failed (a model fault is in structured.errors)
             errors.append(error_record(e, stage="structure"))
         timings["structure"] = time.perf_counter() - t
+        if structured is not None:
+            payload = structured.payload
+            errors.extend(structured.errors)
+            if structured.llm_seconds:
+                timings["llm"] = structured.llm_seconds  # part of "structure"
         t = time.perf_counter()
         if isinstance(payload, Invoice):
             reasons = check_invoice(payload, receipt=doc_type == "receipt")
@@ -131,8 +144,9 @@ class Pipeline:
         elif doc_type in ("invoice", "receipt", "drawing"):
             payload = Invoice() if doc_type != "drawing" else Drawing()
             reasons = ["structuring failed; fields are empty"]
-        # Values the LLM gave that are not on the page were dropped: say so (empty for the rules backend).
-        reasons = [*self.structurer.last_notes, *reasons]
+        # Values the LLM gave that are not on the page were dropped, or the model failed: say so (empty for the
+        # rules backend).
+        reasons = [*(structured.notes if structured is not None else []), *reasons]
         timings["validate"] = time.perf_counter() - t
         if len(pages) < src.pages:
             reasons.append(f"{src.pages - len(pages)} of {src.pages} pages could not be read")
@@ -141,7 +155,7 @@ class Pipeline:
             needs_review=bool(reasons), review_reasons=reasons,
             invoice=payload if isinstance(payload, Invoice) else None,
             drawing=payload if isinstance(payload, Drawing) else None,
-            pages=pages, errors=errors, timings_s=_rounded(timings))
+            pages=pages, errors=errors, timings_s=_rounded(timings)), structured
 
     def process(self, path: Path, root: Path | None = None) -> DocumentResult:
         """One document, start to end, in this process. Never raises for a bad input: the result says."""

@@ -14,12 +14,12 @@ import pytest
 
 from docpipe.errors import ModelLoadError, StructuringError
 from docpipe.options import PipelineOptions, StructureOptions
-from docpipe.structure import Structurer
+from docpipe.structure import SOURCES, Structured, Structurer
 from docpipe.structure.layout import PageView
 from docpipe.structure.llm import FakeBackend, LlmStructurer, OpenAIBackend
 from docpipe.structure.llm.candidates import collect
 from docpipe.structure.llm.decode import ConstrainedDecoder
-from docpipe.structure.llm.schema import INVOICE_FIELDS, build_spec
+from docpipe.structure.llm.schema import INVOICE_FIELDS, TITLE_BLOCK_FIELDS, build_spec
 from docpipe.types import Page
 
 from .conftest import page_from_items as page
@@ -52,11 +52,11 @@ REPLY = {"invoice_number": "RE-2025-0042", "invoice_date": "14.03.2025", "due_da
 
 
 def run(reply, items=INVOICE):
+    """The page, the backend, the ``Structured`` result and its invoice."""
     pg = page(items)
     backend = FakeBackend([reply])
-    st = LlmStructurer(backend, ask="all")
-    inv = st.invoice([PageView(pg)], receipt=False)
-    return pg, backend, st, inv
+    res = LlmStructurer(backend, ask="all").invoice([PageView(pg)], receipt=False)
+    return pg, backend, res, res.payload
 
 
 def test_prompt_holds_the_page_and_the_schema_offers_candidates():
@@ -72,7 +72,7 @@ def test_prompt_holds_the_page_and_the_schema_offers_candidates():
 
 
 def test_chosen_values_are_grounded_to_their_words():
-    pg, _, st, inv = run(REPLY)
+    pg, _, res, inv = run(REPLY)
     assert inv.invoice_number.value == "RE-2025-0042"
     assert inv.invoice_number.bbox == word_box(pg, "RE-2025-0042")
     assert inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99") and inv.total.page == 1
@@ -80,13 +80,56 @@ def test_chosen_values_are_grounded_to_their_words():
     assert inv.vendor.name.value == "ACME Widgets GmbH"
     assert inv.customer.name.value == "Bauer Bau AG"
     assert all(0 < f.confidence <= 1 for f in (inv.total, inv.invoice_number, inv.vendor.name))
-    assert st.last_notes == []
+    assert res.notes == [] and res.errors == []
+    assert res.asked == ("invoice_number", "invoice_date", "vendor_name", "currency", "subtotal", "total_tax", "total")
+    assert res.reply["total"] == "215,99"
+    # every asked field the model and the rules read alike; due date and customer are the rules' own
+    assert {res.sources[k] for k in res.asked} == {"agree"}
+    assert res.sources["due_date"] == "not_asked" and res.sources["customer_name"] == "not_asked"
+    assert set(res.sources) == {n for n in res.sources if res.sources[n] in SOURCES}
+
+
+def test_sources_say_how_each_value_was_decided():
+    # a different number (rules first: kept), a different vendor name (the model's wins), an invented total
+    # (dropped: the rules' value stays), a tax that breaks the sum (an alternative adds up)
+    items = INVOICE + [(200, 400, "Total Energies SE"), (1600, 530, "Kundennummer: KD-77")]
+    _, _, res, inv = run({**REPLY, "invoice_number": "KD-77", "vendor_name": "Total Energies SE",
+                          "total": "999,99", "total_tax": "20,00"}, items)
+    assert res.sources["invoice_number"] == "rules_kept" and inv.invoice_number.value == "RE-2025-0042"
+    assert res.sources["vendor_name"] == "override" and inv.vendor.name.value == "Total Energies SE"
+    assert res.sources["total"] == "rules" and inv.total.value == 215.99
+    assert res.sources["total_tax"] == "alternative" and inv.total_tax.value == 34.49
+    assert res.sources["invoice_date"] == "agree"
+    # a field the rules did not read (an unlabelled total) comes from the model alone
+    pg, _, res, inv = run({**REPLY, "currency": None}, [it for it in INVOICE if it[2] != "Gesamtbetrag EUR"])
+    assert res.sources["total"] == "model" and inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99")
+    assert "currency" not in res.sources  # no value from either reader
+
+
+def test_model_probabilities_are_reported_raw_per_answered_field():
+    class Sure(FakeBackend):
+        def complete(self, *a, **k):
+            self.field_confidence = {"vendor_name": 0.5, "total": 0.9, "subtotal": 0.2}
+            return super().complete(*a, **k)
+
+    res = LlmStructurer(Sure([{**REPLY, "subtotal": None}]), ask="all").invoice([PageView(page(INVOICE))],
+                                                                                 receipt=False)
+    assert res.model_p == {"vendor_name": 0.5, "total": 0.9}  # raw p; no p for a field answered null
+
+
+def test_the_rules_backend_returns_a_result_with_every_value_not_asked():
+    res = Structurer(StructureOptions(backend="rules"))("invoice", [page(INVOICE)])
+    assert isinstance(res, Structured) and res.payload.invoice_number.value == "RE-2025-0042"
+    assert res.asked == () and res.llm_seconds == 0.0 and res.errors == [] and res.reply == {}
+    assert res.sources and set(res.sources.values()) == {"not_asked"}
+    assert "total" in res.sources and "purchase_order" not in res.sources  # no value: no source
+    assert Structurer(StructureOptions(backend="rules"))("other", [page(INVOICE)]) == Structured()
 
 
 def test_an_invented_value_is_dropped_with_a_review_reason():
-    pg, _, st, inv = run({**REPLY, "vendor_name": "Globex Corporation", "total": "999,99"})
-    assert any("vendor name 'Globex Corporation'" in n and "not on the page" in n for n in st.last_notes)
-    assert any("total '999,99'" in n for n in st.last_notes)
+    pg, _, res, inv = run({**REPLY, "vendor_name": "Globex Corporation", "total": "999,99"})
+    assert any("vendor name 'Globex Corporation'" in n and "not on the page" in n for n in res.notes)
+    assert any("total '999,99'" in n for n in res.notes)
     # the rules' reading stays: grounded, never the invention
     assert inv.vendor.name is None or inv.vendor.name.value != "Globex Corporation"
     assert inv.total is not None and inv.total.value == 215.99
@@ -110,7 +153,7 @@ def test_pipeline_reports_dropped_values_in_review_reasons():
     from docpipe.pipeline import Pipeline, PageOutcome
     from docpipe.ingest import SourceFile
 
-    pipe = Pipeline(PipelineOptions(workers=1))
+    pipe = Pipeline(PipelineOptions(workers=1, structure=StructureOptions(backend="rules")))
     pipe.structurer.llm = LlmStructurer(FakeBackend([{**REPLY, "invoice_number": "INV-404"}]), ask="all")
     src = SourceFile(path=Path("x.png"), rel="x.png", sha256="0" * 64, media_type="image/png", pages=1)
     result = pipe.finish(src, [PageOutcome(number=1, page=page(INVOICE))])
@@ -124,14 +167,16 @@ def test_open_mode_asks_only_what_the_rules_leave_open():
     # name is asked, from a shorter view of the page; the settled fields keep the rules' grounded values.
     pg = page(INVOICE)
     backend = FakeBackend([{"vendor_name": "ACME Widgets GmbH"}])
-    st = LlmStructurer(backend, ask="open")
-    inv = st.invoice([PageView(pg)], receipt=False)
+    res = LlmStructurer(backend, ask="open").invoice([PageView(pg)], receipt=False)
+    inv = res.payload
     prompt, schema = backend.calls[0]
-    assert set(schema["properties"]) == {"vendor_name"} and st.last_asked == ("vendor_name",)
+    assert set(schema["properties"]) == {"vendor_name"} and res.asked == ("vendor_name",)
+    assert res.sources["vendor_name"] == "agree"
+    assert {res.sources[k] for k in ("invoice_number", "invoice_date", "currency", "total")} == {"settled"}
     assert inv.vendor.name.value == "ACME Widgets GmbH" and inv.vendor.name.bbox is not None
     assert inv.total.value == 215.99 and inv.total.bbox == word_box(pg, "215,99")
     assert inv.invoice_number.value == "RE-2025-0042" and inv.currency.value == "EUR"
-    full = LlmStructurer(FakeBackend([REPLY]), ask="all").invoice([PageView(page(INVOICE))], receipt=False)
+    full = LlmStructurer(FakeBackend([REPLY]), ask="all").invoice([PageView(page(INVOICE))], receipt=False).payload
     assert inv.total.confidence < full.total.confidence  # one reader, not confirmed by a second
 
 
@@ -167,10 +212,10 @@ def test_open_mode_skips_the_model_when_the_title_block_is_complete():
              (1500, 3360, "Date: 14.03.2025"), (1500, 3420, "Company: ACME Engineering"),
              (1500, 3480, "Drawn by: J. Smith")]
     backend = FakeBackend([])  # any call would fail: no reply queued
-    st = LlmStructurer(backend, ask="open")
-    drawing = st.drawing([PageView(page(items))])
-    tb = drawing.title_block
-    assert backend.calls == [] and st.last_asked == ()
+    res = LlmStructurer(backend, ask="open").drawing([PageView(page(items))])
+    tb = res.payload.title_block
+    assert backend.calls == [] and res.asked == () and res.llm_seconds == 0.0
+    assert res.sources["title"] == "settled" and res.errors == []
     assert tb.title.value == "Bracket" and tb.company.value == "ACME Engineering" and tb.drawn_by.bbox is not None
     # one field missing: the model is asked that field only
     backend = FakeBackend([{"company": "ACME Engineering"}])
@@ -179,9 +224,10 @@ def test_open_mode_skips_the_model_when_the_title_block_is_complete():
     assert list(backend.calls[0][1]["properties"]) == ["company"]
 
 
-def test_a_reply_that_is_not_json_is_a_structuring_error():
-    with pytest.raises(StructuringError):
-        run("this is not json")
+def test_a_reply_that_is_not_json_is_a_structuring_fault():
+    _, _, res, inv = run("this is not json")
+    assert [e.kind for e in res.errors] == ["StructuringError"] and "not JSON" in res.errors[0].message
+    assert inv.invoice_number.value == "RE-2025-0042"  # the rules' reading (tests/test_llm_faults.py: more)
 
 
 def test_missing_embedded_model_is_a_clear_model_load_error(tmp_path):
@@ -234,7 +280,7 @@ def test_openai_backend_repairs_an_invalid_reply(monkeypatch):
         backend = OpenAIBackend(srv.url + "/v1", "qwen-test", timeout=10)
         st = LlmStructurer(backend, ask="all")
         pg = page(INVOICE)
-        inv = st.invoice([PageView(pg)], receipt=False)
+        inv = st.invoice([PageView(pg)], receipt=False).payload
     assert len(srv.requests) == 2
     first, second = srv.requests
     assert first["model"] == "qwen-test" and first["temperature"] == 0
@@ -373,14 +419,14 @@ def test_embedded_model_reads_the_sample_invoice():
     outcomes = [pipe.read_page(src, n) for n in range(1, src.pages + 1)]
     # As printed, the page confirms its vendor (footer and e-mail domain: docpipe.structure.vendor) and the
     # model is not asked it.
-    result = pipe.finish(src, outcomes)
-    assert "vendor_name" not in pipe.structurer.llm.last_asked
+    result, structured = pipe.finish_detailed(src, outcomes)
+    assert "vendor_name" not in structured.asked and structured.sources["vendor_name"] == "settled"
     assert result.invoice.vendor.name.value == expected["vendor"]["name"]["value"]
     # Without its footer and contact lines the name is unconfirmed: the model reads it.
     for o in outcomes:
         o.page = o.page.model_copy(update={"lines": [ln for ln in o.page.lines if ln.bbox[1] < o.page.height * 0.75
                                                       and "@" not in ln.text]})
-    result = pipe.finish(src, outcomes)
+    result, structured = pipe.finish_detailed(src, outcomes)
     inv = result.invoice
     assert result.doc_type == "invoice" and inv is not None
     assert inv.invoice_number.value == expected["invoice_number"]["value"]
@@ -389,9 +435,10 @@ def test_embedded_model_reads_the_sample_invoice():
     assert inv.currency.value == expected["currency"]["value"]
     for field in (inv.invoice_number, inv.invoice_date, inv.total):
         assert field.page == 1 and field.bbox is not None and field.text
-    assert pipe.structurer.last_llm_seconds > 0
+    assert structured.llm_seconds > 0 and result.timings_s["llm"] > 0 and structured.errors == []
+    assert all(0 <= p <= 1 for p in structured.model_p.values())
     # the field the rules leave open is the model's: its pick is copied from the page and grounded
-    assert "vendor_name" in pipe.structurer.llm.last_asked
+    assert "vendor_name" in structured.asked
     assert inv.vendor.name.value == expected["vendor"]["name"]["value"] and inv.vendor.name.bbox is not None
 
 
@@ -402,8 +449,15 @@ def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():
     st = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "revision": None,
                                      "scale": "1:2", "material": "S235", "sheet": None, "date": None,
                                      "company": "ACME Engineering", "drawn_by": None}]))
-    drawing = st.drawing([PageView(pg)])
-    tb = drawing.title_block
+    res = st.drawing([PageView(pg)])
+    tb = res.payload.title_block
     assert tb.title.value == "Bracket"  # the rules' labelled cell, not the model's pick
+    assert res.sources["title"] == "settled" and res.sources["company"] == "model" and "title" not in res.asked
+    # asked every field, the model's differing title is overruled and its equal number agrees
+    res = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "company": "ACME Engineering"}]),
+                        ask="all").drawing([PageView(pg)])
+    assert res.payload.title_block.title.value == "Bracket" and res.asked == tuple(f.name for f in TITLE_BLOCK_FIELDS)
+    assert res.sources["title"] == "rules_kept" and res.sources["drawing_number"] == "agree"
+    assert res.sources["company"] == "model" and res.sources["scale"] == "rules"
     assert tb.drawing_number.value == "DWG-1001"
     assert tb.company.value == "ACME Engineering" and tb.company.bbox is not None  # filled by the model

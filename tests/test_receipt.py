@@ -71,7 +71,7 @@ def test_llm_is_not_asked_what_the_receipt_rules_read_and_keeps_their_total():
 
     items = RECEIPT + [(40, 700, "Sub Total"), (600, 700, "11.25"), (40, 730, "GST 6%"), (600, 730, "0.68")]
     backend = FakeBackend([{"total_tax": "0.68"}])
-    inv = LlmStructurer(backend, ask="all").invoice([PageView(page(items, size=SIZE))], receipt=True)
+    inv = LlmStructurer(backend, ask="all").invoice([PageView(page(items, size=SIZE))], receipt=True).payload
     asked = set(backend.calls[0][1]["properties"])
     assert not asked & {"vendor_name", "vendor_address", "total"} and "total_tax" in asked
     assert inv.vendor.name.value == "Fresh Trading Sdn Bhd"

@@ -34,7 +34,7 @@ def test_classify_invoice_and_drawing():
 
 
 def test_invoice_fields_are_extracted_and_grounded():
-    inv = Structurer(StructureOptions())("invoice", [page(INVOICE)])
+    inv = Structurer(StructureOptions())("invoice", [page(INVOICE)]).payload
     assert inv.invoice_number.value == "RE-2025-0042"
     assert inv.invoice_date.value == dt.date(2025, 3, 14) and inv.invoice_date.text == "14.03.2025"
     assert inv.due_date.value == dt.date(2025, 4, 13)
@@ -64,7 +64,7 @@ DRAWING = [
 
 
 def test_drawing_title_block_dimensions_notes():
-    drw = Structurer(StructureOptions())("drawing", [page(DRAWING, size=(3508, 2480))])
+    drw = Structurer(StructureOptions())("drawing", [page(DRAWING, size=(3508, 2480))]).payload
     tb = drw.title_block
     assert tb.drawing_number.value == "DWG-1042" and tb.revision.value == "B" and tb.scale.value == "1:2"
     assert tb.title.value == "Flange plate" and tb.material.value == "S235JR"

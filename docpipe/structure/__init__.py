@@ -7,6 +7,9 @@ Two backends (``StructureOptions.backend``):
   or an OpenAI-compatible server when ``llm_url`` is set. The model is loaded once per process, on first use.
 - ``rules``: deterministic labels, typed candidate spans and layout. Every value it emits is built from page
   words, so it is grounded by construction.
+
+Every call returns a :class:`Structured` (:mod:`.result`): the payload with the document's review notes,
+model faults, model time and each field's source; the structurer keeps no per-document state.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from typing import Callable
 
 from ..errors import StructuringError
 from ..options import StructureOptions
-from ..types import DocType, Drawing, Invoice, Page
+from ..types import DocType, Page
 from .drawing import extract_drawing
 from .invoice import extract_invoice
 from .layout import PageView
+from .result import SOURCES, FieldSource, Structured
+
+__all__ = ["SOURCES", "FieldSource", "Structured", "Structurer"]
 
 
 class Structurer:
@@ -35,15 +41,10 @@ class Structurer:
 
             url = options.server_url()
             backend = (OpenAIBackend(url, options.server_model_name(), timeout=options.llm_timeout,
-                                     max_repairs=options.llm_max_repairs) if url
+                                     max_repairs=options.llm_max_repairs, retries=options.llm_retries) if url
                        else LlamaCppBackend(options.model_path(), n_threads=options.llm_threads))
             self.llm = LlmStructurer(backend, max_prompt_tokens=options.llm_max_prompt_tokens,
                                      ask=options.llm_ask)
-
-    @property
-    def last_notes(self) -> list[str]:
-        """Review notes of the last document (values the model gave that are not on the page)."""
-        return list(self.llm.last_notes) if self.llm else []
 
     def share_idle_cores(self, idle: Callable[[], int]) -> None:
         """Let the embedded model use ``idle()`` more threads while it reads (the pipeline's idle workers'
@@ -52,20 +53,17 @@ class Structurer:
         if hasattr(backend, "spare_cores"):
             backend.spare_cores = idle
 
-    @property
-    def last_llm_seconds(self) -> float:
-        return self.llm.last_llm_seconds if self.llm else 0.0
-
-    def __call__(self, doc_type: DocType, pages: list[Page]) -> Invoice | Drawing | None:
+    def __call__(self, doc_type: DocType, pages: list[Page]) -> Structured:
+        """The document's structuring; ``payload`` is None for other document types or no pages. A fault of
+        the model keeps the rules' reading (``errors`` says what happened); an exception from the rules
+        themselves propagates."""
         views = [PageView(p) for p in pages]
-        if self.llm is not None:
-            self.llm.last_notes, self.llm.last_llm_seconds = [], 0.0
         if not views:
-            return None
+            return Structured()
         if doc_type in ("invoice", "receipt"):
             if self.llm is not None:
                 return self.llm.invoice(views, receipt=doc_type == "receipt")
-            return extract_invoice(views, receipt=doc_type == "receipt")
+            return Structured.rules_only(extract_invoice(views, receipt=doc_type == "receipt"))
         if doc_type == "drawing":
-            return self.llm.drawing(views) if self.llm is not None else extract_drawing(views)
-        return None
+            return self.llm.drawing(views) if self.llm is not None else Structured.rules_only(extract_drawing(views))
+        return Structured()

@@ -5,7 +5,8 @@
 - :class:`OpenAIBackend`: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server) over
   ``/v1/chat/completions`` with ``response_format: json_schema`` (falling back to ``json_object`` or plain
   text for servers without it), the reply validated with pydantic and re-asked with the validation error at
-  most ``max_repairs`` times.
+  most ``max_repairs`` times. Transient failures (connection error, timeout, HTTP 429/500/502/503/504) are
+  retried ``retries`` times with exponential back-off, honouring the server's ``Retry-After``.
 - :class:`FakeBackend`: queued replies, for tests.
 
 ``choices`` maps a field to the page strings it may be copied from: a decoding hint that only the embedded
@@ -14,10 +15,13 @@ backend uses (servers get the JSON Schema; their free strings are grounded after
 
 from __future__ import annotations
 
+import email.utils
 import json
+import logging
 import os
 import time
 from collections import deque
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
@@ -26,6 +30,8 @@ from pydantic import BaseModel, ValidationError
 from ...errors import ModelLoadError, StructuringError, TransientError
 
 API_KEY_ENV = "DOCPIPE_LLM_API_KEY"
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
+log = logging.getLogger("docpipe")
 
 
 class Backend(Protocol):
@@ -64,14 +70,50 @@ class FakeBackend:
 # --- OpenAI-compatible servers ------------------------------------------------------------------------------
 
 
+class _Busy(TransientError):
+    """A transient server failure, with the wait the server asked for (``Retry-After``), seconds, if any."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header as seconds from now: delta-seconds or an HTTP-date (RFC 9110); None when
+    absent or unreadable. A date in the past is 0."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
 class OpenAIBackend:
     """An OpenAI-compatible chat-completions endpoint. ``url`` is the server root or its ``/v1``; the key, if
-    any, comes from ``$DOCPIPE_LLM_API_KEY``. Temperature 0."""
+    any, comes from ``$DOCPIPE_LLM_API_KEY``. Temperature 0.
+
+    Each request that fails transiently (connection error, timeout, HTTP 429, 500, 502, 503, 504) is retried
+    up to ``retries`` times, waiting ``backoff`` x 2^n seconds (1, 2, 4, ... capped at ``max_backoff``), or the
+    server's ``Retry-After`` (seconds or an HTTP-date) when it sends one, capped at ``max_retry_after``
+    seconds (a server asking for longer is retried after the cap: a warning is logged). The waits of one
+    request stop at ``max_wait`` seconds in all; then a :class:`~docpipe.errors.TransientError` says so.
+    ``sleep`` is injectable so tests do not wait."""
 
     name = "openai"
 
     def __init__(self, url: str, model: str, *, timeout: float = 120.0, max_repairs: int = 2,
-                 max_tokens: int = 512, api_key: str | None = None) -> None:
+                 max_tokens: int = 512, api_key: str | None = None, retries: int = 3, backoff: float = 1.0,
+                 max_backoff: float = 30.0, max_retry_after: float = 60.0, max_wait: float = 180.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         import httpx
 
         base = url.rstrip("/")
@@ -79,6 +121,10 @@ class OpenAIBackend:
         self.model = model
         self.max_repairs = max_repairs
         self.max_tokens = max_tokens
+        self.retries = max(0, retries)
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self.max_retry_after, self.max_wait = max_retry_after, max_wait
+        self.sleep = sleep
         key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._client = httpx.Client(timeout=timeout, headers=headers)
@@ -98,14 +144,17 @@ class OpenAIBackend:
         try:
             r = self._client.post(self.endpoint, json=body)
         except httpx.TimeoutException as e:
-            raise TransientError(f"LLM server at {self.endpoint} timed out ({e}); retry or raise the timeout") from e
+            raise _Busy(f"LLM server at {self.endpoint} timed out ({type(e).__name__}: {e}); retry later or "
+                        "raise the timeout (llm_timeout)") from e
         except httpx.HTTPError as e:
-            raise TransientError(f"LLM server at {self.endpoint} is unreachable ({e}); check --llm-url") from e
+            raise _Busy(f"LLM server at {self.endpoint} is unreachable ({type(e).__name__}: {e}); check "
+                        "--llm-url and that the server runs") from e
         if r.status_code == 400 and self._format != "text" and "response_format" in r.text:
             self._format = "json_object" if self._format == "json_schema" else "text"
             return self._post(messages, schema)
-        if r.status_code in (429, 500, 502, 503, 504):
-            raise TransientError(f"LLM server answered {r.status_code}; retry later")
+        if r.status_code in TRANSIENT_STATUS:
+            raise _Busy(f"LLM server answered {r.status_code}; retry later",
+                        retry_after_seconds(r.headers.get("Retry-After")))
         if r.status_code != 200:
             raise StructuringError(f"LLM server answered {r.status_code}: {r.text[:200]}; check --llm-url, "
                                    f"--llm-model-name and ${API_KEY_ENV}")
@@ -114,13 +163,38 @@ class OpenAIBackend:
         except (ValueError, KeyError, IndexError, TypeError) as e:
             raise StructuringError(f"LLM server sent an unexpected reply: {r.text[:200]}") from e
 
+    def _post_with_retries(self, messages: list[dict[str, str]], schema: dict[str, Any]) -> str:
+        """:meth:`_post`, retried on transient failures with back-off (see the class docstring)."""
+        waited = 0.0
+        for attempt in range(self.retries + 1):
+            try:
+                return self._post(messages, schema)
+            except _Busy as e:
+                if attempt == self.retries:
+                    raise TransientError(f"{e} (gave up after {attempt + 1} attempts, {waited:.0f} s of waiting; "
+                                         "llm_retries sets the number of retries)") from e
+                delay = min(self.backoff * 2 ** attempt, self.max_backoff)
+                if e.retry_after is not None:
+                    delay = e.retry_after
+                    if delay > self.max_retry_after:
+                        log.warning("LLM server asked to retry after %.0f s; waiting %.0f s (the cap)", delay,
+                                    self.max_retry_after)
+                        delay = self.max_retry_after
+                if waited + delay > self.max_wait:
+                    raise TransientError(f"{e} (gave up after {attempt + 1} attempts: the next wait of {delay:.0f} s "
+                                         f"would pass the {self.max_wait:.0f} s limit on waiting)") from e
+                log.info("LLM server: %s; retry %d of %d in %.1f s", e, attempt + 1, self.retries, delay)
+                self.sleep(delay)
+                waited += delay
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
     def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
                  choices: dict[str, list[str]] | None = None,
                  reply_model: type[BaseModel] | None = None) -> str:
         messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         last_error = ""
         for _attempt in range(self.max_repairs + 1):
-            text = self._post(messages, schema)
+            text = self._post_with_retries(messages, schema)
             try:
                 data = json.loads(_strip_fences(text))
                 if reply_model is not None:

@@ -32,16 +32,19 @@ def _adds_up(s: float, x: float, t: float) -> bool:
     return abs(round(s + x, 2) - t) <= TOLERANCE + 1e-9
 
 
-def fix_totals(inv: Invoice, cands: Candidates) -> bool:
-    """Re-choose subtotal/tax/total among candidates when they do not add up. True when changed. A tax above
-    the subtotal (both positive) is a swap: no VAT rate is above 100 %."""
+def fix_totals(inv: Invoice, cands: Candidates) -> set[str]:
+    """Re-choose subtotal/tax/total among candidates when they do not add up. Returns the names of the fields
+    whose value was replaced (empty: none). A tax above the subtotal (both positive) is a swap: no VAT rate is
+    above 100 %."""
+    replaced: set[str] = set()
     if inv.subtotal and inv.total_tax and 0 < inv.subtotal.value < inv.total_tax.value:
         inv.subtotal, inv.total_tax = inv.total_tax, inv.subtotal
+        replaced |= {"subtotal", "total_tax"}
     cur = {k: getattr(inv, k) for k in _TOTALS}
     if any(v is None for v in cur.values()):
-        return False
+        return replaced
     if _adds_up(cur["subtotal"].value, cur["total_tax"].value, cur["total"].value):
-        return False
+        return replaced
     amounts = cands.by_kind.get("amount", [])
     by_value: dict[float, list[int]] = {}
     for i, c in enumerate(amounts):
@@ -69,12 +72,13 @@ def fix_totals(inv: Invoice, cands: Candidates) -> bool:
         for name in _TOTALS:
             g = cur[name]
             setattr(inv, name, g.model_copy(update={"confidence": round(g.confidence * 0.7, 4)}))
-        return False
+        return replaced
     _, s, x, t = best
     for name, c in (("subtotal", s), ("total_tax", x), ("total", t)):
         if abs(float(c.value) - cur[name].value) > 0.005:
             setattr(inv, name, _number(c, c.span.confidence * 0.9))
-    return True
+            replaced.add(name)
+    return replaced
 
 
 def _largest_total_triple(amounts: list[Candidate], by_value: dict[float, list[int]]):
@@ -95,23 +99,25 @@ def _largest_total_triple(amounts: list[Candidate], by_value: dict[float, list[i
     return None
 
 
-def fix_due_date(inv: Invoice, cands: Candidates) -> bool:
+def fix_due_date(inv: Invoice, cands: Candidates) -> set[str]:
+    """A due date before the invoice date: replaced by a later date on a line labelled as a due date. Returns
+    ``{"due_date"}`` when replaced, else an empty set."""
     if not (inv.invoice_date and inv.due_date) or inv.due_date.value >= inv.invoice_date.value:
-        return False
+        return set()
     for c in cands.by_kind.get("date", []):
         if c.value >= inv.invoice_date.value and LABELS["due_date"].search(cands.lines[c.line][1].text):
             inv.due_date = GroundedDate(value=c.value, text=c.text, confidence=round(c.span.confidence * 0.9, 4),
                                         page=c.span.page, bbox=c.span.bbox)
-            return True
-    return False
+            return {"due_date"}
+    return set()
 
 
-def apply_rules(inv: Invoice, cands: Candidates, *, totals: bool = True) -> list[str]:
+def apply_rules(inv: Invoice, cands: Candidates, *, totals: bool = True) -> tuple[list[str], set[str]]:
     """Apply the rules in place; returns notes for the review reasons (none when a rule was satisfied by an
-    alternative: the values are then consistent). ``totals=False`` leaves the amounts alone: a receipt's total
-    that the payment confirms is not replaced by a subtotal + tax that adds up (rounding, discounts and
-    service charges sit between them on receipts; validation still flags the difference)."""
-    if totals:
-        fix_totals(inv, cands)
-    fix_due_date(inv, cands)
-    return []
+    alternative: the values are then consistent) and the names of the fields an alternative replaced.
+    ``totals=False`` leaves the amounts alone: a receipt's total that the payment confirms is not replaced by a
+    subtotal + tax that adds up (rounding, discounts and service charges sit between them on receipts;
+    validation still flags the difference)."""
+    replaced = fix_totals(inv, cands) if totals else set()
+    replaced |= fix_due_date(inv, cands)
+    return [], replaced

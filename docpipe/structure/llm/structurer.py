@@ -10,6 +10,14 @@ rules pick among alternatives.
    found (the labelled invoice number and date); where the model gave none, the rules' value stays.
 4. Rules with alternatives (:mod:`.rules`): when subtotal + tax != total, other amount candidates are tried
    before the document is flagged; a due date before the invoice date is replaced by a later date candidate.
+5. Faults: the rules' reading is computed before the model is called, so when the model path fails (an
+   exception, a server down or busy after its retries, a timeout, a reply still invalid after repairs, a model
+   that fails to load at first use) the rules' values stay (x 0.8, unconfirmed), with an ``errors`` entry and
+   a review note.
+
+Each call returns a :class:`~docpipe.structure.result.Structured`: the payload, notes, errors, model time,
+the fields asked, the raw reply, and per field its source (agree, model, override, rules_kept, rules,
+settled, receipt_rules, not_asked, alternative, fault) and the model's probability ``p``.
 
 Confidence per field (documented in ``models/llm/MODEL_CARD.md``)::
 
@@ -33,14 +41,17 @@ import json
 import re
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from ...errors import StructuringError
-from ...types import Drawing, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice, TitleBlock
+from ...errors import ModelLoadError, StructuringError, TransientError
+from ...types import (Drawing, ErrorRecord, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice,
+                      TitleBlock)
 from ..drawing import _title_block_box, extract_drawing
 from ..invoice import _DOC_TITLES, LABELS, confirmed_vendor_name, extract_invoice
 from ..layout import PageView, Span
 from ..receipt import receipt_header, receipt_total
+from ..result import PARTY_FIELDS, Structured, complete_sources, field_value
 from .backends import Backend
 from .candidates import Candidates, collect
 from .ground import Block, Grounded, ground_reply
@@ -65,28 +76,32 @@ NAMES_ONLY_TOKENS = 250
 
 
 class LlmStructurer:
-    """Invoices, receipts and drawing title blocks with a model ``backend``; ``notes`` and timings of the
-    last document are kept on the instance (``last_notes``, ``last_llm_seconds``)."""
+    """Invoices, receipts and drawing title blocks with a model ``backend``. Keeps no per-document state:
+    :meth:`invoice` and :meth:`drawing` return a :class:`~docpipe.structure.result.Structured` with the
+    document's notes, faults, timings and where each field's value came from.
+
+    A fault of the model path (an exception from the backend: a server down, busy or timing out after its
+    retries, a model that fails to load at first use, a reply still invalid after repairs) keeps the rules'
+    reading: the result gets an ``errors`` entry, a review note, and source ``fault`` for the fields the model
+    would have read."""
 
     def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550, ask: str = "open") -> None:
         self.backend = backend
         self.max_prompt_tokens = max_prompt_tokens
         self.ask = ask  # "open": only fields the rules left open (see :func:`settled`); "all": every field
-        self.last_asked: tuple[str, ...] = ()
-        self.last_notes: list[str] = []
-        self.last_llm_seconds = 0.0
-        self.last_reply: dict[str, Any] = {}
 
     # -- model call ------------------------------------------------------------------------------------
 
-    def _ask(self, prompt: str, spec) -> dict[str, Any]:
+    def _ask(self, prompt: str, spec, work: _Work) -> dict[str, Any]:
         model = spec.reply_model()
         t0 = time.perf_counter()
         try:
             text = self.backend.complete(prompt, spec.json_schema(), system=SYSTEM, choices=spec.choices,
                                          reply_model=model)
         finally:
-            self.last_llm_seconds += time.perf_counter() - t0
+            work.llm_seconds += time.perf_counter() - t0
+        # Read right after the call, in this thread: the backend's probabilities for this reply.
+        p = dict(getattr(self.backend, "field_confidence", None) or {})
         try:
             data = json.loads(text)
         except ValueError as e:
@@ -97,17 +112,28 @@ class LlmStructurer:
         # than losing the whole reply (servers were already re-asked with the strict model's error).
         names = {f.name for f in spec.fields}
         data = {k: (v if v is None or isinstance(v, str) else str(v)) for k, v in data.items() if k in names}
-        self.last_reply = data
+        work.reply = data
+        work.model_p = {k: float(v) for k, v in p.items() if k in names and data.get(k) is not None}
         return data
 
-    def _model_certainty(self, name: str) -> float:
-        p = getattr(self.backend, "field_confidence", {}).get(name)
-        return 1.0 if p is None else 0.6 + 0.4 * p
+    def _fault(self, work: _Work, exc: Exception, fields: Sequence, inv: Invoice | None = None) -> None:
+        """Record a fault of the model path; the rules' values of ``fields`` stay, unconfirmed (x 0.8 on
+        invoices, as when the model gives no value)."""
+        kind = type(exc).__name__
+        names = [f.name for f in fields]
+        work.errors.append(ErrorRecord(stage="structure", kind=kind, message=_fault_message(exc)))
+        work.notes.append(f"LLM failed ({kind}): the rules' reading is kept; fields the model would have read "
+                          f"are unconfirmed ({', '.join(names)})")
+        work.model_p = {}
+        for name in names:
+            if inv is not None:
+                _fallback(inv, name)
+            work.sources[name] = "fault"
 
     # -- invoices --------------------------------------------------------------------------------------
 
-    def invoice(self, views: list[PageView], *, receipt: bool) -> Invoice:
-        self.last_notes, self.last_llm_seconds, self.last_reply = [], 0.0, {}
+    def invoice(self, views: list[PageView], *, receipt: bool) -> Structured:
+        work = _Work()
         inv = extract_invoice(views, receipt=receipt)
         cands = collect(views)
         blocks = _blocks(views[0], cands)
@@ -117,15 +143,37 @@ class LlmStructurer:
             for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
                 if not receipt:  # receipt rules' certainties are measured as rules-only (structure.receipt)
                     _fallback(inv, name)
+                work.sources[name] = "settled"
             fields = tuple(f for f in fields if f.name not in done)
         by_receipt_rules = receipt_settled(views) if receipt else frozenset()
         # The receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST).
         fields = tuple(f for f in fields if f.name not in by_receipt_rules)
+        work.sources.update({name: "receipt_rules" for name in by_receipt_rules})
         totals = "total" not in by_receipt_rules
-        self.last_asked = tuple(f.name for f in fields)
-        if not fields:
-            self.last_notes.extend(apply_rules(inv, cands, totals=totals))
-            return inv
+        work.asked = tuple(f.name for f in fields)
+        if fields:
+            try:
+                grounded = self._read_invoice(views, inv, cands, blocks, fields, receipt, work)
+            except Exception as e:  # noqa: BLE001 - any fault of the model path keeps the rules' reading
+                self._fault(work, e, fields, inv)
+            else:
+                for spec_f in fields:
+                    g = grounded.get(spec_f.name)
+                    if g is not None:
+                        work.sources[spec_f.name] = _merge(inv, spec_f.name, g, _certainty(work.model_p, spec_f.name),
+                                                           rules_first=spec_f.name in RULES_FIRST)
+                    else:
+                        _fallback(inv, spec_f.name)
+                        work.sources[spec_f.name] = "rules"
+        notes, replaced = apply_rules(inv, cands, totals=totals)
+        work.notes.extend(notes)
+        work.sources.update({name: "alternative" for name in replaced})
+        return work.result(inv)
+
+    def _read_invoice(self, views: list[PageView], inv: Invoice, cands: Candidates, blocks: dict[str, Block],
+                      fields: tuple, receipt: bool, work: _Work) -> dict[str, Grounded]:
+        """Ask the model ``fields`` and ground its reply: the grounded values by field (review notes for the
+        values not on the page go to ``work``)."""
         names_only = {f.name for f in fields} <= NAMES_ONLY
         budget = min(self.max_prompt_tokens, NAMES_ONLY_TOKENS) if names_only else self.max_prompt_tokens
         # A bare field label ('Vervaldatum', 'Verkäufer:') is no name: the 0.5B model sometimes copied one.
@@ -136,62 +184,108 @@ class LlmStructurer:
                 if f is not None and f.page is not None and f.bbox is not None]
         prompt = invoice_prompt(views, cands, spec, receipt=receipt, max_tokens=budget, skip=skip,
                                 names_only=names_only)
-        reply = self._ask(prompt, spec)
+        reply = self._ask(prompt, spec, work)
         grounded, notes = ground_reply(fields, reply, cands, blocks)
-        self.last_notes.extend(notes)
-        for spec_f in fields:
-            g = grounded.get(spec_f.name)
-            if g is not None:
-                _merge(inv, spec_f.name, g, self._model_certainty(spec_f.name),
-                       rules_first=spec_f.name in RULES_FIRST)
-            else:
-                _fallback(inv, spec_f.name)
-        self.last_notes.extend(apply_rules(inv, cands, totals=totals))
-        return inv
+        work.notes.extend(notes)
+        return grounded
 
     # -- drawings --------------------------------------------------------------------------------------
 
-    def drawing(self, views: list[PageView]) -> Drawing:
+    def drawing(self, views: list[PageView]) -> Structured:
         """Dimensions and notes stay with the deterministic parser; the model reads the title block from the
         lines inside the title-block box (else the lowest fifth of page 1) and fills the fields the rules'
         labelled cells left empty."""
-        self.last_notes, self.last_llm_seconds, self.last_reply = [], 0.0, {}
+        work = _Work()
         drawing = extract_drawing(views)
         view = views[0]
         box = _title_block_box(views) or (0, int(view.page.height * 0.8), view.page.width, view.page.height)
         lines = [ln for ln in view.lines if ln.bbox[1] >= box[1] - 5 and ln.bbox[0] >= box[0] - 5]
         if not lines:
-            return drawing
+            return work.result(drawing)
         tb: TitleBlock = drawing.title_block
         fields = (TITLE_BLOCK_FIELDS if self.ask == "all"
                   else tuple(f for f in TITLE_BLOCK_FIELDS if getattr(tb, f.name) is None))
-        self.last_asked = tuple(f.name for f in fields)
+        asked = {f.name for f in fields}
+        work.sources.update({f.name: "settled" for f in TITLE_BLOCK_FIELDS if f.name not in asked})
+        work.asked = tuple(f.name for f in fields)
         if not fields:  # the rules' labelled cells read every field: the model could not change any
-            return drawing
-        sub = _SubView(view, lines)
-        cands = collect([sub])
-        spec = build_spec(fields, cands,
-                          text_choices=list(dict.fromkeys(c.value for c in cands.by_kind.get("text", []))),
-                          block_choices=[])
-        reply = self._ask(title_block_prompt([" | ".join(ln.text for ln in row) for row in sub.rows()], spec), spec)
-        grounded, notes = ground_reply(fields, reply, cands, {})
-        self.last_notes.extend(notes)
-        for name, g in grounded.items():
+            return work.result(drawing)
+        try:
+            sub = _SubView(view, lines)
+            cands = collect([sub])
+            spec = build_spec(fields, cands,
+                              text_choices=list(dict.fromkeys(c.value for c in cands.by_kind.get("text", []))),
+                              block_choices=[])
+            reply = self._ask(title_block_prompt([" | ".join(ln.text for ln in row) for row in sub.rows()], spec),
+                              spec, work)
+            grounded, notes = ground_reply(fields, reply, cands, {})
+        except Exception as e:  # noqa: BLE001 - any fault of the model path keeps the rules' reading
+            self._fault(work, e, fields)
+            return work.result(drawing)
+        work.notes.extend(notes)
+        for name in work.asked:
+            g = grounded.get(name)
             current = getattr(tb, name)
+            if g is None:
+                work.sources[name] = "rules"
+                continue
             if current is not None:
                 # The rules' labelled cells win: on the synthetic drawings they read 19/20 title-block fields,
                 # the model over the same lines 8/20. The model fills what the rules left empty.
                 if str(current.value) == str(g.value):
                     setattr(tb, name, current.model_copy(update={"confidence": min(1.0, current.confidence * 1.1)}))
+                    work.sources[name] = "agree"
+                else:
+                    work.sources[name] = "rules_kept"
                 continue
-            conf = round(g.span.confidence * 0.8 * self._model_certainty(name), 4)
+            conf = round(g.span.confidence * 0.8 * _certainty(work.model_p, name), 4)
+            work.sources[name] = "model"
             if name == "date":
                 setattr(tb, name, GroundedDate(value=g.value, text=g.span.text, confidence=conf, page=g.span.page,
                                                bbox=g.span.bbox))
             else:
                 setattr(tb, name, GroundedText(value=str(g.value), text=g.span.text, confidence=conf,
                                                page=g.span.page, bbox=g.span.bbox))
-        return drawing
+        return work.result(drawing)
+
+
+@dataclass
+class _Work:
+    """What one document's structuring has gathered so far (local to one call: no state on the structurer)."""
+
+    notes: list[str] = field(default_factory=list)
+    errors: list[ErrorRecord] = field(default_factory=list)
+    llm_seconds: float = 0.0
+    asked: tuple[str, ...] = ()
+    reply: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    model_p: dict[str, float] = field(default_factory=dict)
+
+    def result(self, payload: Invoice | Drawing) -> Structured:
+        return Structured(payload=payload, notes=self.notes, errors=self.errors, llm_seconds=self.llm_seconds,
+                          asked=self.asked, reply=self.reply, sources=complete_sources(payload, self.sources),
+                          model_p=self.model_p)
+
+
+def _fault_message(exc: Exception) -> str:
+    """What happened and what to do, for the ``errors`` entry of a model fault."""
+    kept = "the rules' reading is kept and the document is flagged for review"
+    if isinstance(exc, TransientError):
+        return (f"the LLM server did not answer usably ({exc}); {kept}. Check the server (--llm-url), raise "
+                "llm_retries or llm_timeout if it is busy, and run the document again")
+    if isinstance(exc, ModelLoadError):
+        return f"the LLM could not be loaded ({exc}); {kept}"
+    if isinstance(exc, StructuringError):
+        return (f"the LLM's reply could not be used ({exc}); {kept}. Run the document again, or use another "
+                "model (--llm-model, --llm-url)")
+    return (f"unexpected error in the LLM step ({type(exc).__name__}: {exc}); {kept}. Please report it with "
+            "the input file if you can")
+
+
+def _certainty(model_p: dict[str, float], name: str) -> float:
+    """The model-certainty factor of the confidence formula: 0.6 + 0.4 p, 1.0 when the backend gives no p."""
+    p = model_p.get(name)
+    return 1.0 if p is None else 0.6 + 0.4 * p
 
 
 def settled(inv: Invoice, views: Sequence[PageView] = (), *, receipt: bool = False) -> frozenset[str]:
@@ -250,42 +344,37 @@ def _blocks(view: PageView, cands: Candidates) -> dict[str, Block]:
     return out
 
 
-_PARTY = {"vendor_name": ("vendor", "name"), "vendor_address": ("vendor", "address"),
-          "customer_name": ("customer", "name")}
-
-
 def _get(inv: Invoice, name: str):
-    if name in _PARTY:
-        party, attr = _PARTY[name]
-        return getattr(getattr(inv, party), attr)
-    return getattr(inv, name)
+    return field_value(inv, name)
 
 
 def _set(inv: Invoice, name: str, value) -> None:
-    if name in _PARTY:
-        party, attr = _PARTY[name]
+    if name in PARTY_FIELDS:
+        party, attr = PARTY_FIELDS[name]
         setattr(getattr(inv, party), attr, value)
     else:
         setattr(inv, name, value)
 
 
-def _merge(inv: Invoice, name: str, g: Grounded, certainty: float, *, rules_first: bool = False) -> None:
+def _merge(inv: Invoice, name: str, g: Grounded, certainty: float, *, rules_first: bool = False) -> str:
+    """Merge the model's grounded value of ``name`` into the rules' reading; returns the field's source
+    (``model``, ``agree``, ``rules_kept`` or ``override``)."""
     current = _get(inv, name)
     if current is None:
-        agreement = 0.85
+        agreement, source = 0.85, "model"
     elif _same(current.value, g.value):
-        agreement = 1.0
+        agreement, source = 1.0, "agree"
     elif rules_first:
         _set(inv, name, current.model_copy(update={"confidence": round(current.confidence * 0.8, 4)}))
-        return
+        return "rules_kept"
     else:
-        agreement = 0.75
+        agreement, source = 0.75, "override"
     conf = round(min(1.0, g.span.confidence * agreement * (1.0 if g.exact else 0.85) * certainty), 4)
     span: Span = g.span
     if current is not None and agreement == 1.0 and current.bbox is not None:
         # Keep the rules' box when they agree (it may be the labelled occurrence of a repeated value).
         _set(inv, name, current.model_copy(update={"confidence": max(conf, current.confidence)}))
-        return
+        return source
     common = {"text": span.text, "confidence": conf, "page": span.page, "bbox": span.bbox}
     if name in ("invoice_date", "due_date"):
         _set(inv, name, GroundedDate(value=g.value, **common))
@@ -295,6 +384,7 @@ def _merge(inv: Invoice, name: str, g: Grounded, certainty: float, *, rules_firs
         _set(inv, name, GroundedCurrency(value=g.value, **common))
     else:
         _set(inv, name, GroundedText(value=str(g.value), **common))
+    return source
 
 
 def _fallback(inv: Invoice, name: str) -> None:

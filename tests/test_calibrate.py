@@ -6,7 +6,7 @@ import random
 
 import numpy as np
 
-from docpipe.calibrate import (Calibrated, Calibrator, FieldModel, calibrate_invoice, field_features, get_field,
+from docpipe.calibrate import (Calibrated, Calibrator, FieldModel, calibrate_invoice, field_features,
                                review_reasons)
 from docpipe.structure.invoice import extract_invoice
 from docpipe.structure.layout import PageView

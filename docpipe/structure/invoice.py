@@ -17,6 +17,7 @@ from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
 from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
                      grounded_text)
+from .headings import find_title, party_names, title_fields
 from .line_items import extract_line_items as _line_items
 from .receipt import receipt_header, receipt_total
 from .vendor import confirmed_vendor
@@ -44,13 +45,19 @@ LABELS = {
     "subtotal": re.compile(
         r"sub-?\s*total|net\s*(amount|total)|total\s*(net|excl\.?|before\s*tax|ht)|zwischensumme|"
         r"netto(betrag|summe)?|gesamt\s*netto|sous-?\s*total|montant\s*ht|\bht\b|subtotaal|"
-        r"totaal\s*excl\.?(\s*btw)?|bedrag\s*excl", _I),
+        r"totaal\s*excl\.?(\s*btw)?|bedrag\s*excl|"
+        # 'Rechnungssumme ohne USt.', 'Total hors taxes', 'excl. VAT': the net amount named by what it leaves out
+        r"(rechnungs)?summe\s*ohne|ohne\s*(ust|mwst|steuer)|summe\s*netto|hors\s*(taxes?|tva)|"
+        r"excl\.?\s*(btw|vat|tax|mwst)", _I),
     "total_tax": re.compile(
-        r"\b(vat|tax|gst|sst|mwst|ust|umsatzsteuer|mehrwertsteuer|tva|btw)\b", _I),
+        r"\b(vat|tax|taxes|gst|sst|mwst|ust|umsatzsteuer|mehrwertsteuer|tva|btw)\b|"
+        r"(umsatz|mehrwert)?steuerbetrag|(mwst|ust)\.?-?betrag|montant\s*(de\s*la\s*)?tva|btw-?bedrag", _I),
     "total": re.compile(
         r"\btotal\b|grand\s*total|amount\s*due|balance\s*due|gesamt(betrag|summe)?|rechnungsbetrag|\bsumme\b|"
         r"endbetrag|zu\s*zahlen|total\s*ttc|montant\s*total|net\s*[àa]\s*payer|totaal|te\s*betalen|"
-        r"totaalbedrag", _I),
+        r"totaalbedrag|"
+        # the gross amount named as such: 'Bruttosumme', 'Bruttobetrag', 'Summe brutto', 'Total incl. VAT'
+        r"brutto(summe|betrag)|summe\s*brutto|gesamtbrutto|(total|totaal)\s*incl", _I),
     "amount_due": re.compile(
         r"amount\s*due|balance\s*due|zu\s*zahlen|zahlbetrag|net\s*[àa]\s*payer|reste\s*[àa]\s*payer|"
         r"te\s*betalen", _I),
@@ -59,6 +66,10 @@ LABELS = {
         r"n°))|rechnungs(empf[äa]nger|adresse)|factur[ée]\s*[àa]|adress[ée]\s*[àa]|adresse\s*de\s*facturation|"
         r"factuur\s*aan|factuuradres|afnemer", _I),
 }
+# Rows whose label names a total of something else: allowances and charges ('Gesamtbetrag der Abschläge'),
+# prepayments ('Erhaltene Anzahlungen', 'acompte'), discounts. Their amounts are not the document's total.
+_NOT_TOTAL = re.compile(r"zuschl[äa]g|abschl[äa]g|rabatt|anzahlung|acompte|discount|remise|korting|skonto|"
+                        r"allowance|charges?\b|prepaid|paid\b|bezahlt|vooruitbetaald|d[ée]j[àa]\s*pay", _I)
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
 """A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
@@ -123,8 +134,11 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
                 span, value, certainty = found
                 setattr(inv, field, build(span, value, certainty))
                 break
+    title = None if receipt else find_title(views)  # 'Rechnung Nr. 4711 vom 05.03.2024' (structure.headings)
+    if inv.invoice_number is None and title is not None and title.number is not None:
+        inv.invoice_number = grounded_text(*title.number)
     inv.payment_terms = _payment_terms(views)
-    inv.invoice_date = _invoice_date(views, inv, receipt)
+    inv.invoice_date = _invoice_date(views, inv, receipt, title.date if title is not None else None)
     _totals(views, inv)
     inv.currency = _currency(views)
     inv.vendor, inv.customer = _parties(views, receipt)
@@ -150,14 +164,19 @@ def _payment_terms(views):
     return None
 
 
-def _invoice_date(views, inv, receipt: bool = False):
+def _invoice_date(views, inv, receipt: bool = False, title_date=None):
     due = inv.due_date.value if inv.due_date else None
+    due_at = (inv.due_date.page, inv.due_date.bbox) if inv.due_date else None
     for view, line, start, end in _label_spans(views, "invoice_date"):
         if LABELS["due_date"].search(line.text[: len(" ".join(w.text for w in line.words[:end]))]):
             continue
         found = _value_after(view, line, end, _first_date)
-        if found and found[1] != due:
+        # A labelled date is the invoice date unless it is the due date's own print (immediate payment: both
+        # dates print the same day).
+        if found and (found[0].page, found[0].bbox) != due_at:
             return grounded_date(*found)
+    if title_date is not None:
+        return grounded_date(*title_date)
     # Fallback: the first date on the document that is not the due date. A receipt prints one date, the
     # purchase's (0.9: 15/17 right on SROIE receipts 51-100, see docpipe.structure.receipt); an invoice
     # may print several unlabelled ones.
@@ -171,32 +190,39 @@ def _invoice_date(views, inv, receipt: bool = False):
 
 def _totals(views, inv) -> None:
     """Subtotal, tax, total and amount due from labelled rows; later rows win for totals (the grand total
-    closes the document), the tax rows are summed when there are several rates."""
+    closes the document), the tax rows are summed when there are several rates.
+
+    The label may stand anywhere in its row (another table's column can start the row), and its amount is the
+    last one right of it; a row of labels without amounts is a totals footer whose figures stand in the next
+    row, under each label (``Net | VAT | Total`` over ``100.00 | 19.00 | 119.00``)."""
     labelled: dict[str, list[tuple[Span, float, float]]] = {k: [] for k in ("subtotal", "total_tax", "total",
                                                                           "amount_due")}
     for view in views:
-        for row in view.rows():
-            head = row[0]
+        rows = view.rows()
+        for r, row in enumerate(rows):
             row_text = " ".join(ln.text for ln in row)
             for field in labelled:
-                m = LABELS[field].search(head.text)
-                if not m:
+                for ln in row:
+                    m = LABELS[field].search(ln.text)
+                    if m and not _excluded(field, ln.text, row_text):
+                        break
+                else:
                     continue
-                if field == "total_tax" and (_TAX_ID_CONTEXT.search(row_text) or VAT_RE.search(row_text)):
-                    continue
-                if field == "total" and (LABELS["subtotal"].search(head.text) or
-                                         LABELS["total_tax"].search(head.text)):
-                    continue
-                label_x1 = head.words[word_range(head, m.start(), m.end())[1] - 1].bbox[2]
-                amounts = [a for ln in row for a in amounts_in(view.span(ln)) if a[0].bbox[0] >= label_x1]
+                label_x0 = ln.words[word_range(ln, m.start(), m.end())[0]].bbox[0]
+                label_x1 = ln.words[word_range(ln, m.start(), m.end())[1] - 1].bbox[2]
+                amounts = [a for other in row for a in amounts_in(view.span(other)) if a[0].bbox[0] >= label_x1]
                 if amounts:
                     span, value = amounts[-1]
                     labelled[field].append((span, value, 0.85))
+                elif r + 1 < len(rows) and not any(amounts_in(view.span(other)) for other in row):
+                    below = _under(view, rows[r + 1], label_x0, label_x1, row)
+                    if below is not None:
+                        labelled[field].append((*below, 0.75))
     if labelled["subtotal"]:
         inv.subtotal = grounded_number(*labelled["subtotal"][-1])
     taxes = labelled["total_tax"]
     # A 'total VAT' row printed under the per-rate rows equals their sum: take it rather than add it in.
-    summary = [t for t in taxes if len(taxes) >= 3 and abs(2 * t[1] - sum(v for _, v, _ in taxes)) <= 0.011]
+    summary = [t for t in taxes if len(taxes) >= 2 and abs(2 * t[1] - sum(v for _, v, _ in taxes)) <= 0.011]
     if len(taxes) == 1 or summary:
         inv.total_tax = grounded_number(*(summary or taxes)[-1])
     elif taxes:
@@ -208,6 +234,30 @@ def _totals(views, inv) -> None:
         inv.total = grounded_number(*max(labelled["total"], key=lambda t: t[1]))
     if labelled["amount_due"]:
         inv.amount_due = grounded_number(*labelled["amount_due"][-1])
+
+
+def _excluded(field: str, text: str, row_text: str) -> bool:
+    """Whether a label match of ``field`` in ``text`` (a line of a row) names something else."""
+    if field == "total_tax" and (_TAX_ID_CONTEXT.search(row_text) or VAT_RE.search(row_text)
+                                 or LABELS["subtotal"].search(text)):  # a VAT ID; 'Summe ohne USt.'
+        return True
+    if field == "total" and (LABELS["subtotal"].search(text) or LABELS["total_tax"].search(text)
+                             or _NOT_TOTAL.search(text)):
+        return True
+    return False
+
+
+def _under(view: PageView, row, x0: int, x1: int, label_row) -> tuple[Span, float] | None:
+    """The amount in ``row`` (the row under a label row) standing under the label's columns ``x0``-``x1``."""
+    h = view.text_height
+    if min(ln.bbox[1] for ln in row) - max(ln.bbox[3] for ln in label_row) > 2.5 * h:
+        return None
+    for ln in row:
+        for span, value in amounts_in(view.span(ln)):
+            cx = (span.bbox[0] + span.bbox[2]) / 2
+            if x0 - h <= cx <= x1 + h:
+                return span, value
+    return None
 
 
 def _currency(views) -> GroundedCurrency | None:
@@ -244,16 +294,28 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
            and not DOC_TITLES.match(ln.text.strip(" :"))
            and (customer_box is None or not inside(ln.bbox, customer_box))
            and not any(LABELS[f].search(ln.text) for f in ("invoice_number", "invoice_date", "customer"))
-           and sum(ch.isalpha() for ch in ln.text) >= 3]
+           and sum(ch.isalpha() for ch in ln.text) >= 3
+           and title_fields(view, ln) is None]  # 'Invoice FA-2024-0008' is the title, not a name
+    sections = {} if receipt else party_names(view)  # 'Seller / Name: ...' (structure.headings)
+    if "customer" in sections and customer.name is None:
+        span = sections["customer"]
+        customer.name = grounded_text(span, span.text.strip(" :,;"), 0.85)
     confirmed = None if receipt else confirmed_vendor(views, _inside_box(customer_box))
-    if confirmed is not None:  # a legal name the page repeats in its domain or footer (structure.vendor)
+    name_line = None
+    if "vendor" in sections:  # the Name row under a seller heading says which party is the vendor
+        span = sections["vendor"]
+        vendor.name = grounded_text(span, span.text.strip(" :,;"), 0.9)
+    elif confirmed is not None:  # a legal name the page repeats in its domain or footer (structure.vendor)
         name_line = confirmed
         vendor.name = grounded_text(view.span(name_line), name_line.text.strip(" :,;"), 0.9)
+    elif (sender := None if receipt else _return_address_name(view)) is not None:
+        # The one-line return address above a window envelope's recipient starts with the sender's name.
+        vendor.name = grounded_text(sender, sender.text.strip(" :,;-"), 0.75)
     elif top:
         # The vendor's name is printed largest near the top (or first, on receipts).
         name_line = top[0] if receipt else max(top[:8], key=lambda ln: (ln.bbox[3] - ln.bbox[1], -ln.bbox[1]))
         vendor.name = grounded_text(view.span(name_line), name_line.text.strip(" :"), 0.6)
-    if confirmed is not None or top:
+    if name_line is not None:
         addr = [view.span(ln) for ln in view.below(name_line.bbox, max_lines=3, max_gap=1.5)
                 if not _PARTY_STOP.search(ln.text) and not any(LABELS[f].search(ln.text) for f in LABELS)
                 and (customer_box is None or not inside(ln.bbox, customer_box))]
@@ -275,6 +337,10 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
 def confirmed_vendor_name(views: Sequence[PageView]) -> str | None:
     """The vendor's name when the page confirms it (:mod:`.vendor`): the rules' reading of an invoice then
     holds this name with certainty 0.9."""
+    if views:
+        sections = party_names(views[0])
+        if "vendor" in sections:  # named under a seller heading (structure.headings)
+            return sections["vendor"].text.strip(" :,;")
     block, label_box = _customer_block(views[0]) if views else ([], None)
     line = confirmed_vendor(views, _inside_box(_block_box(block, label_box) if block else None))
     return None if line is None else line.text.strip(" :,;")
@@ -305,6 +371,27 @@ def _customer_block(view: PageView) -> tuple[list[Span], tuple[int, int, int, in
             below = view.below(line.bbox, max_lines=6, max_gap=2.0)
             return [view.span(ln) for ln in below], line.bbox
     return [], None
+
+
+_SEGMENT_BREAK = re.compile(r"^[-·•|,]$")
+
+
+def _return_address_name(view: PageView) -> Span | None:
+    """The words before the first separator of a one-line return address ('Vendor GmbH - Street 5 - 12345
+    Town'; DIN 5008 letters and window envelopes), when they read as a name (letters, no digits)."""
+    for line in view.lines:
+        if line.bbox[1] < view.page.height * 0.4 and _RETURN_ADDRESS.match(line.text):
+            words = []
+            for w in line.words:
+                if _SEGMENT_BREAK.match(w.text):
+                    break
+                words.append(w)
+            text = " ".join(w.text for w in words)
+            if words and len(words) < len(line.words) and sum(ch.isalpha() for ch in text) >= 3 \
+                    and not any(ch.isdigit() for ch in text):
+                return Span(view.number, tuple(words))
+            return None
+    return None
 
 
 def _ids(view: PageView, line) -> list[Span]:

@@ -18,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .calibrate import Calibrator, calibrate_invoice, review_reasons
 from .classify import classify
 from .errors import DocpipeError, ModelLoadError
 from .ingest import SourceFile, find_inputs, load_page, probe, relative_name, sniff
@@ -26,6 +27,8 @@ from .output import OutputFolder, output_name
 from .overlay import render_overlays
 from .read import PageReader
 from .structure import Structured, Structurer
+from .structure.invoice import confirmed_vendor_name
+from .structure.layout import PageView
 from .types import DocumentResult, Drawing, ErrorRecord, Invoice, Page, Source
 from .validate import check_drawing, check_invoice
 
@@ -56,6 +59,10 @@ class Pipeline:
         self.reader = PageReader(self.options.orient, self.options.ocr)
         self.structurer = Structurer(self.options.structure)
         self._detector = None  # loaded on the first page, once per process (torch is a large import)
+        review = self.options.review
+        self.calibrator = Calibrator.load(review.calibration_path()) if review.calibrate else None
+        self.review_threshold = (review.threshold if review.threshold is not None
+                                 else self.calibrator.threshold if self.calibrator is not None else 0.9)
 
     def probe(self, path: Path, root: Path) -> SourceFile:
         return probe(path, root, self.options.ingest)
@@ -139,6 +146,8 @@ class Pipeline:
         t = time.perf_counter()
         if isinstance(payload, Invoice):
             reasons = check_invoice(payload, receipt=doc_type == "receipt")
+            if self.calibrator is not None and doc_type in ("invoice", "receipt"):
+                reasons += self._calibrate(payload, pages, doc_type, structured)
         elif isinstance(payload, Drawing):
             reasons = check_drawing(payload)
         elif doc_type in ("invoice", "receipt", "drawing"):
@@ -156,6 +165,15 @@ class Pipeline:
             invoice=payload if isinstance(payload, Invoice) else None,
             drawing=payload if isinstance(payload, Drawing) else None,
             pages=pages, errors=errors, timings_s=_rounded(timings)), structured
+
+    def _calibrate(self, inv: Invoice, pages: list[Page], doc_type: str, structured: Structured | None) -> list[str]:
+        """Key fields' confidences become calibrated probabilities (:mod:`docpipe.calibrate`); returns a review
+        reason for each key field below the review threshold."""
+        views = [PageView(p) for p in pages]
+        cal = calibrate_invoice(inv, views, kind=doc_type, sources=structured.sources if structured else {},
+                                model_p=structured.model_p if structured else {}, calibrator=self.calibrator,
+                                confirmed_vendor=confirmed_vendor_name(views) if doc_type == "invoice" else None)
+        return review_reasons(cal, threshold=self.review_threshold)
 
     def process(self, path: Path, root: Path | None = None) -> DocumentResult:
         """One document, start to end, in this process. Never raises for a bad input: the result says."""

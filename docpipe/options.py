@@ -134,11 +134,26 @@ class StructureOptions(_Options):
         return self.llm_model_name or os.environ.get("DOCPIPE_LLM_MODEL_NAME") or "default"
 
 
+class ReviewOptions(_Options):
+    calibrate: bool = Field(True, description="replace the key fields' heuristic scores by calibrated "
+                            "probabilities (docpipe.calibrate, models/calibration/MODEL_CARD.md)")
+    calibration: Path | None = Field(None, description="calibration file; default $DOCPIPE_CALIBRATION, else "
+                                     "models/calibration/calibration.json")
+    threshold: float | None = Field(None, ge=0, le=1, description="a document is auto-accepted "
+                                    "(needs_review false) only when every key field present has at least this "
+                                    "confidence and no business rule failed; default: the calibration file's "
+                                    "threshold, chosen for >= 95% auto-accept precision")
+
+    def calibration_path(self) -> Path | None:
+        return self.calibration or env_path("CALIBRATION")
+
+
 class PipelineOptions(_Options):
     ingest: IngestOptions = Field(default_factory=IngestOptions)
     orient: OrientOptions = Field(default_factory=OrientOptions)
     ocr: OcrOptions = Field(default_factory=OcrOptions)
     structure: StructureOptions = Field(default_factory=StructureOptions)
+    review: ReviewOptions = Field(default_factory=ReviewOptions)
     detect: DetectOptions = Field(default_factory=DetectOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
     recycle_after: int = Field(

@@ -120,7 +120,6 @@ def title_block_box(views: list[PageView]) -> tuple[int, int, int, int] | None:
     return (x0 - h, y0 - h, view.page.width, y1 + 3 * h)
 
 
-_title_block_box = title_block_box  # old name, still imported by .llm.structurer
 
 
 def _notes(views: list[PageView]) -> tuple[list[GroundedText], list[tuple[int, int, int, int]]]:

@@ -73,7 +73,6 @@ _NOT_TOTAL = re.compile(r"zuschl[äa]g|abschl[äa]g|rabatt|anzahlung|acompte|dis
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
 """A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
-_DOC_TITLES = DOC_TITLES  # old name, still imported by .llm.structurer
 _ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/._]{1,30}$", _I)
 _PARTY_STOP = re.compile(r"(vat|tax|ust|tva|btw|tel|phone|fax|e-?mail|iban|bic|www\.|http|@)", _I)
 

@@ -45,10 +45,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ModelLoadError, StructuringError, TransientError
+from ...options import DEFAULT_PROMPT_TOKENS
 from ...types import (Drawing, ErrorRecord, GroundedCurrency, GroundedDate, GroundedNumber, GroundedText, Invoice,
                       TitleBlock)
-from ..drawing import _title_block_box, extract_drawing
-from ..invoice import _DOC_TITLES, LABELS, confirmed_vendor_name, extract_invoice
+from ..drawing import extract_drawing, title_block_box
+from ..invoice import DOC_TITLES, LABELS, confirmed_vendor_name, extract_invoice
 from ..layout import PageView, Span
 from ..receipt import receipt_header, receipt_total
 from ..result import PARTY_FIELDS, Structured, complete_sources, field_value
@@ -85,7 +86,7 @@ class LlmStructurer:
     reading: the result gets an ``errors`` entry, a review note, and source ``fault`` for the fields the model
     would have read."""
 
-    def __init__(self, backend: Backend, *, max_prompt_tokens: int = 550, ask: str = "open") -> None:
+    def __init__(self, backend: Backend, *, max_prompt_tokens: int = DEFAULT_PROMPT_TOKENS, ask: str = "open") -> None:
         self.backend = backend
         self.max_prompt_tokens = max_prompt_tokens
         self.ask = ask  # "open": only fields the rules left open (see :func:`settled`); "all": every field
@@ -198,7 +199,7 @@ class LlmStructurer:
         work = _Work()
         drawing = extract_drawing(views)
         view = views[0]
-        box = _title_block_box(views) or (0, int(view.page.height * 0.8), view.page.width, view.page.height)
+        box = title_block_box(views) or (0, int(view.page.height * 0.8), view.page.width, view.page.height)
         lines = [ln for ln in view.lines if ln.bbox[1] >= box[1] - 5 and ln.bbox[0] >= box[0] - 5]
         if not lines:
             return work.result(drawing)
@@ -402,7 +403,7 @@ def _is_label(text: str) -> bool:
     t = text.strip(" :;,.#-")
     if not t:
         return True
-    return any(rx.fullmatch(t) for rx in (*LABELS.values(), _PARTY_LABEL, _DOC_TITLES))
+    return any(rx.fullmatch(t) for rx in (*LABELS.values(), _PARTY_LABEL, DOC_TITLES))
 
 
 def _same(a, b) -> bool:

@@ -18,7 +18,8 @@ from typing import Callable
 
 from ..errors import StructuringError
 from ..options import StructureOptions
-from ..types import DocType, Page
+from ..types import DocType, Invoice, Page
+from .dates import apply_date_order
 from .drawing import extract_drawing
 from .invoice import extract_invoice
 from .layout import PageView
@@ -62,8 +63,12 @@ class Structurer:
             return Structured()
         if doc_type in ("invoice", "receipt"):
             if self.llm is not None:
-                return self.llm.invoice(views, receipt=doc_type == "receipt")
-            return Structured.rules_only(extract_invoice(views, receipt=doc_type == "receipt"))
+                result = self.llm.invoice(views, receipt=doc_type == "receipt")
+            else:
+                result = Structured.rules_only(extract_invoice(views, receipt=doc_type == "receipt"))
+            if isinstance(result.payload, Invoice):  # month-first documents (structure.dates)
+                apply_date_order(result.payload, views)
+            return result
         if doc_type == "drawing":
             return self.llm.drawing(views) if self.llm is not None else Structured.rules_only(extract_drawing(views))
         return Structured()

@@ -1,0 +1,86 @@
+"""The document's order of day and month, for numeric dates such as ``03/11/2017``.
+
+Every reader parses numeric dates day first (most of the world, and every EN/DE/FR/NL document from Europe).
+A document can say otherwise, and then its ambiguous dates (day and month both 12 or less) are read month
+first. The evidence, strongest first:
+
+1. a date on the page that only one order can read (``11/23/2017`` is month first, ``23/11/2017`` day first):
+   a document uses one convention throughout;
+2. the payment term: a term of N days printed with an invoice date and a due date that are N days apart in
+   one order only (``Invoice Date 11/03/2017``, ``Due Date 12/03/2017``, ``30 days``: 3 November to 3 December);
+3. US conventions: a US dollar amount or a US state and ZIP code on an English document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+
+from ..normalize import parse_date
+from ..types import GroundedDate, Invoice
+from .layout import PageView
+
+_NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?![\d.])")
+_TERM = re.compile(r"(\d{1,3})\s*(days?|jours?|tagen?|dagen|giorni|d[íi]as)\b", re.I)
+_US = re.compile(r"\bUSD\b|US\$|\$\s?\d|\b(A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|"
+                 r"O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\s+\d{5}(-\d{4})?\b")
+_ENGLISH = re.compile(r"\b(invoice|date|due|total|amount|bill|payment|terms)\b", re.I)
+
+
+def _ambiguous(text: str) -> tuple[int, int, int] | None:
+    m = _NUMERIC.search(text)
+    if not m:
+        return None
+    a, b = int(m.group(1)), int(m.group(2))
+    return (a, b, int(m.group(3))) if a <= 12 and b <= 12 and a != b else None
+
+
+def dayfirst(views: Sequence[PageView], inv: Invoice | None = None) -> bool:
+    """Whether this document's numeric dates are day first (see the module docstring for the evidence)."""
+    dmy = mdy = 0
+    text = []
+    for view in views:
+        for line in view.lines:
+            text.append(line.text)
+            for m in _NUMERIC.finditer(line.text):
+                a, b = int(m.group(1)), int(m.group(2))
+                if a > 12 >= b:
+                    dmy += 1
+                elif b > 12 >= a:
+                    mdy += 1
+    if dmy != mdy:
+        return dmy > mdy
+    terms = {int(m.group(1)) for t in text for m in _TERM.finditer(t)}
+    if inv is not None and inv.invoice_date is not None and terms:
+        # The due date as the rules read it, else any other date on the page (its label may not have read).
+        others = [inv.due_date.text] if inv.due_date is not None else [
+            m.group(0) for t in text for m in _NUMERIC.finditer(t) if m.group(0) not in inv.invoice_date.text]
+        orders = {o for due in others if (o := _by_term(inv.invoice_date.text, due, terms)) is not None}
+        if len(orders) == 1:
+            return orders.pop()
+    joined = "\n".join(text)
+    return not (_US.search(joined) and len(_ENGLISH.findall(joined)) >= 3)
+
+
+def _by_term(issued: str, due: str, terms: set[int]) -> bool | None:
+    """The order (True: day first) in which ``due`` - ``issued`` is one of the printed terms, if only one."""
+    fits = []
+    for first in (True, False):
+        a, b = parse_date(issued, dayfirst=first), parse_date(due, dayfirst=first)
+        if a is not None and b is not None and any(abs((b - a).days - n) <= 1 for n in terms):
+            fits.append(first)
+    return fits[0] if len(fits) == 1 else None
+
+
+def apply_date_order(inv: Invoice, views: Sequence[PageView]) -> None:
+    """Re-read ``inv``'s ambiguous numeric dates month first when the document is month first (in place)."""
+    if dayfirst(views, inv):
+        return
+    for name in ("invoice_date", "due_date"):
+        g: GroundedDate | None = getattr(inv, name)
+        if g is None or _ambiguous(g.text) is None:
+            continue
+        value = parse_date(g.text, dayfirst=False)
+        if isinstance(value, dt.date) and value != g.value:
+            setattr(inv, name, g.model_copy(update={"value": value}))

@@ -43,7 +43,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .metrics import Box, centre_in, cer, iou, levenshtein, match_boxes
+from ..geometry import Box, centre_in, iou
+from .metrics import cer, levenshtein, match_boxes
 from .realdocs import load_dop_boxes, load_edocr2
 
 IOU_THRESHOLD = 0.2  # eDOCr2's protocol

@@ -1,7 +1,8 @@
 """Evaluation metrics: edit distances (CER/WER), box overlap and matching, and field-value comparison.
 
-Boxes are ``(x0, y0, x1, y1)`` in pixels, origin top-left, as in the contract. Error rates are edit distances
-divided by the reference length, so they can exceed 1 when the hypothesis is much longer than the reference.
+Boxes are ``(x0, y0, x1, y1)`` in pixels, origin top-left, as in the contract; ``iou``, ``overlaps`` and
+``centre_in`` are :mod:`docpipe.geometry`'s. Error rates are edit distances divided by the reference length,
+so they can exceed 1 when the hypothesis is much longer than the reference.
 Pure Python + numpy: no compiled Levenshtein package is needed.
 """
 
@@ -15,7 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Box = tuple[float, float, float, float]
+# Box overlap is docpipe.geometry's (one definition for the pipeline and its evaluation); re-exported here.
+from ..geometry import Box as Box
+from ..geometry import centre_in as centre_in
+from ..geometry import iou as iou
+from ..geometry import overlaps as overlaps
 
 
 # --- edit distance --------------------------------------------------------------------------------
@@ -68,28 +73,6 @@ def normalise_text(s: str) -> str:
 
 
 # --- boxes ----------------------------------------------------------------------------------------
-
-
-def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two ``(x0, y0, x1, y1)`` boxes; 0 for degenerate boxes."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    if ix <= 0 or iy <= 0:
-        return 0.0
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def overlaps(a: Box, b: Box) -> bool:
-    """True when the boxes share some area."""
-    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
-
-
-def centre_in(a: Box, b: Box) -> bool:
-    """True when the centre of ``a`` lies inside ``b``."""
-    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
-    return b[0] <= cx <= b[2] and b[1] <= cy <= b[3]
 
 
 @dataclass(frozen=True)

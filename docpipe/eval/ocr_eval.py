@@ -25,7 +25,6 @@ shared, so timings are noisy.
 from __future__ import annotations
 
 import importlib
-import json
 import math
 import statistics
 import time
@@ -41,7 +40,8 @@ from ..ocr import group_lines
 from ..options import OcrOptions, OrientOptions
 from ..types import Word
 from .compare import fmt, format_table
-from .metrics import centre_in, cer, iou, levenshtein, normalise_text, wer
+from ..geometry import centre_in, iou
+from .metrics import cer, levenshtein, normalise_text, wer
 from .realdocs import load_funsd
 
 LETTER_HEIGHT_IN = 11.0  # FUNSD forms are US Letter pages (RVL-CDIP, tobacco-litigation archive)
@@ -363,6 +363,3 @@ def evaluate_ocr_synthetic(n: int = 10, seed: int = 0, reader=None, *, kinds: tu
     rep.wall_seconds = time.perf_counter() - t0
     return rep
 
-
-def write_json(rep: OcrReport, path: Path) -> None:
-    Path(path).write_text(json.dumps(rep.to_json(), indent=2), encoding="utf-8")

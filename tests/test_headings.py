@@ -143,3 +143,20 @@ def test_invoice_date_equal_to_the_due_date_is_kept():
              (430, 350, "16/11/2024")]
     inv = extract_invoice([PageView(page(items))])
     assert inv.invoice_date.value == dt.date(2024, 11, 16) and inv.invoice_date.bbox[1] < inv.due_date.bbox[1]
+
+
+@pytest.mark.parametrize("label", ["Facture n°", "Invoice#", "Rechnung Nr.", "Invoice No."])
+def test_a_number_glued_to_its_label(label):
+    rnd = random.Random(label)
+    number = str(rnd.randrange(10_000_000, 999_999_999))
+    items = [(200, 150, "Libre Réseau SAS"), (200, 600, f"{label}{number} du 02 Juillet 2024")]
+    inv = extract_invoice([PageView(page(items))])
+    assert inv.invoice_number.value == number
+
+
+@pytest.mark.parametrize("other", ["Date of delivery", "Delivery date", "Lieferdatum", "Leistungsdatum",
+                                   "Date de livraison", "Order date"])
+def test_delivery_and_order_dates_are_not_the_invoice_date(other):
+    items = [(160, 980, "Invoice # RE-2024/508 issued at 2024-11-21"), (160, 1020, f"{other} 2024-11-10")]
+    inv = extract_invoice([PageView(page(items))])
+    assert inv.invoice_date.value == dt.date(2024, 11, 21)

@@ -31,7 +31,8 @@ _TITLE_WORD = re.compile(
     r"factuur|creditnota|creditfactuur|fattura|factura", _I)
 _NUMBER_LABEL = re.compile(r"(n[°ºo]\.?|nr\.?|no\.?|num(ber|mer|[ée]ro)?\.?|#)[:.]?", _I)
 _ID = re.compile(r"#?[A-Z0-9][A-Z0-9\-/._]{1,30}", _I)
-_DATE_INTRO = re.compile(r"(vom|du|of|dated|van|from|datum|date)[:.]?", _I)
+_DATE_INTRO = re.compile(r"(vom|du|of|dated|van|from|datum|date|issued|on|le|am|del)[:.]?", _I)
+_GLUED_LABEL = re.compile(r"(n[°º]\.?|nr\.|no\.|#)(?P<id>[A-Z0-9].*)", _I)
 MAX_WORDS_BEFORE_LABEL = 3
 
 
@@ -77,6 +78,10 @@ def title_fields(view: PageView, line: Line) -> TitleFields | None:
             labelled = True
             i += 1
             continue
+        glued = _GLUED_LABEL.fullmatch(t)
+        if glued and _is_id(glued.group("id")):  # 'Facture n°562044387'
+            number = (Span(view.number, (words[i],)), glued.group("id").strip(":,;"), 0.9)
+            break
         if _is_id(t) and not dates_in(Span(view.number, (words[i],))):
             if labelled or skipped == 0:
                 number = (Span(view.number, (words[i],)), t.strip(":,;").lstrip("#"), 0.9 if labelled else 0.85)

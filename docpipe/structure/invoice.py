@@ -70,6 +70,11 @@ LABELS = {
 # prepayments ('Erhaltene Anzahlungen', 'acompte'), discounts. Their amounts are not the document's total.
 _NOT_TOTAL = re.compile(r"zuschl[äa]g|abschl[äa]g|rabatt|anzahlung|acompte|discount|remise|korting|skonto|"
                         r"allowance|charges?\b|prepaid|paid\b|bezahlt|vooruitbetaald|d[ée]j[àa]\s*pay", _I)
+# Dates of something other than the invoice: delivery, service period, order, print ('Date of delivery',
+# 'Lieferdatum', 'Leistungsdatum', 'date de livraison', 'leverdatum', 'Bestelldatum', 'order date').
+_OTHER_DATE = re.compile(r"deliver(y|ed)|shipp(ing|ed)|lieferdatum|liefer-?\s*(und\s*)?leistungsdatum|leistungsdatum|"
+                         r"livraison|leverdatum|leveringsdatum|order\s*date|bestelldatum|date\s*de\s*commande|"
+                         r"besteldatum|printed|gedruckt", _I)
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
 """A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
@@ -102,6 +107,24 @@ def _value_after(view: PageView, line, end: int, pick) -> tuple[Span, object, fl
     return None
 
 
+def _glued(view: PageView, line, field: str) -> tuple[Span, str, float] | None:
+    """An ID printed glued to its label ('N°562044387', 'Nr.4711', 'Invoice#1043'): the rest of the word."""
+    m = LABELS[field].search(line.text)
+    if m is None:
+        return None
+    pos = 0
+    for w in line.words:
+        end = pos + len(w.text)
+        if pos <= m.end() - 1 < end:
+            rest = w.text[m.end() - pos:].strip(":#.,;")
+            if rest and _ID_TOKEN.match(rest) and any(ch.isdigit() for ch in rest) and \
+                    not dates_in(Span(view.number, (w,))):
+                return Span(view.number, (w,)), rest, 1.0
+            return None
+        pos = end + 1
+    return None
+
+
 def _first_date(span: Span):
     found = dates_in(span)
     return found[0] if found else None
@@ -128,7 +151,8 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
         ("due_date", _first_date, grounded_date),
     ):
         for view, line, _, end in _label_spans(views, field):
-            found = _value_after(view, line, end, pick)
+            found = _glued(view, line, field) if pick is _id_value else None
+            found = found or _value_after(view, line, end, pick)
             if found:
                 span, value, certainty = found
                 setattr(inv, field, build(span, value, certainty))
@@ -167,7 +191,8 @@ def _invoice_date(views, inv, receipt: bool = False, title_date=None):
     due = inv.due_date.value if inv.due_date else None
     due_at = (inv.due_date.page, inv.due_date.bbox) if inv.due_date else None
     for view, line, start, end in _label_spans(views, "invoice_date"):
-        if LABELS["due_date"].search(line.text[: len(" ".join(w.text for w in line.words[:end]))]):
+        head = line.text[: len(" ".join(w.text for w in line.words[:end]))]
+        if LABELS["due_date"].search(head) or _OTHER_DATE.search(line.text):
             continue
         found = _value_after(view, line, end, _first_date)
         # A labelled date is the invoice date unless it is the due date's own print (immediate payment: both

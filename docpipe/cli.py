@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from . import __version__
 from .detect import DetectOptions
 from .errors import DocpipeError
-from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions, StructureOptions
+from .options import IngestOptions, OcrOptions, OrientOptions, PipelineOptions, ReviewOptions, StructureOptions
 from .types import EXPORTED_MODELS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -69,6 +69,18 @@ def run(
     llm_model_name: Annotated[str | None, typer.Option(help="Model name on the --llm-url server.")] = None,
     llm_ask: Annotated[str, typer.Option(help="open: ask the LLM only the fields the rules leave open (faster); "
                                          "all: every field.")] = "open",
+    llm_retries: Annotated[int, typer.Option(
+        help="Retries of an --llm-url request that failed transiently (connection error, timeout, HTTP 429/5xx), "
+             "with back-off.")] = StructureOptions().llm_retries,
+    review_threshold: Annotated[float | None, typer.Option(
+        help="A document is auto-accepted (needs_review false) only when every key field present reaches this "
+             "confidence and no business rule failed. Default: the threshold in "
+             "models/calibration/calibration.json.")] = None,
+    calibration: Annotated[Path | None, typer.Option(
+        help="Calibration file for the key fields' confidences. Default: $DOCPIPE_CALIBRATION, else "
+             "models/calibration/calibration.json.")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate/--no-calibrate", help="--no-calibrate: keep the heuristic "
+                                            "scores as confidences (not calibrated probabilities).")] = True,
 ) -> None:
     """Digitize every document under INPUT into OUT."""
     from .pipeline import run_batch
@@ -79,7 +91,8 @@ def run(
             orient=OrientOptions(osd=osd), detect=DetectOptions(enabled=detect), ocr=OcrOptions(lang=lang, psm=psm),
             structure=StructureOptions(backend="llm" if (llm or llm_model or llm_url) else "rules",
                                        llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name,
-                                       llm_ask=llm_ask),
+                                       llm_ask=llm_ask, llm_retries=llm_retries),
+            review=ReviewOptions(calibrate=calibrate, calibration=calibration, threshold=review_threshold),
             workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
     except ValueError as e:
         err.print(f"[red]invalid option:[/red] {e}")
@@ -138,22 +151,50 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
 
 @app.command("eval")
 def eval_cmd(
-    target: Annotated[str, typer.Argument(help="folder (compare --pred with --expected), funsd, synthetic-ocr, edocr2 (real drawings).")],
+    target: Annotated[str, typer.Argument(
+        help="folder (compare --pred with --expected), invoices (real invoices as 200-dpi scans), receipts "
+             "(SROIE), funsd, synthetic-ocr, edocr2 (real drawings).")],
     pred: Annotated[Path | None, typer.Option(help="Folder of docpipe output JSON.")] = None,
     expected: Annotated[Path | None, typer.Option(help="Folder of expected JSON (e.g. sample_docs/expected).")] = None,
     realdocs: Annotated[Path | None, typer.Option(help="Root of the real-document sets (default ../shared/realdocs"
                                                        " or $DOCPIPE_REALDOCS).")] = None,
     limit: Annotated[int | None, typer.Option(help="Evaluate at most this many documents.")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes for OCR evaluations.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes for OCR (reading pages). Default: CPU cores.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the report as JSON here.")] = None,
+    lang: Annotated[str, typer.Option(help="invoices/receipts: Tesseract languages, '+'-joined (part of the page "
+                                      "cache's key).")] = OcrOptions().lang,
+    cache: Annotated[Path | None, typer.Option(help="invoices/receipts: folder of rendered scans and read pages "
+                                               "(default: docpipe-bench-cache in the temporary folder).")] = None,
+    backend: Annotated[str, typer.Option(help="invoices/receipts: structuring backend, llm or rules.")
+                       ] = StructureOptions().backend,
+    llm_model: Annotated[Path | None, typer.Option(help="invoices/receipts: GGUF model file for the embedded LLM.")
+                         ] = None,
+    llm_ask: Annotated[str | None, typer.Option(help="invoices/receipts: open (fields the rules leave open) or all."
+                                                )] = None,
+    review_threshold: Annotated[float | None, typer.Option(
+        help="invoices/receipts: auto-accept threshold on every key field's confidence. Default: the threshold "
+             "in models/calibration/calibration.json.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="invoices/receipts: print expected and predicted "
+                                          "values of wrong fields.")] = False,
 ) -> None:
-    """Measure accuracy: field accuracy, OCR CER/WER, region and dimension recall/precision."""
+    """Measure accuracy: key fields with reliability and auto-accept, OCR CER/WER, region and dimension
+    recall/precision."""
     from .eval import run_eval
 
     try:
+        options = None
+        if target in ("invoices", "receipts"):
+            sopts: dict = {"backend": backend}
+            if llm_model is not None:
+                sopts["llm_model"] = llm_model
+            if llm_ask is not None:
+                sopts["llm_ask"] = llm_ask
+            options = PipelineOptions(ocr=OcrOptions(lang=lang), workers=1, structure=StructureOptions(**sopts),
+                                      review=ReviewOptions(threshold=review_threshold))
         run_eval(target, pred=pred, expected=expected, realdocs=realdocs, limit=limit,
-                 workers=workers or (os.cpu_count() or 1), json_out=json_out)
-    except (ValueError, FileNotFoundError) as e:
+                 workers=workers or (os.cpu_count() or 1), json_out=json_out, options=options, cache=cache,
+                 verbose=verbose)
+    except (ValueError, FileNotFoundError, DocpipeError) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
 

@@ -6,19 +6,25 @@ differ) or *missing* (predicted null). A predicted value where the expected one 
 separately and not part of the accuracy. Amounts match within ±0.01, dates by calendar day, currencies exactly,
 other strings ignoring case, whitespace and punctuation (names and addresses also get a *near* count: CER of
 the normalised strings <= 0.2).
+
+The key fields of invoices and receipts are also scored as :mod:`docpipe.eval.fields` scores them (names within
+CER 0.2, as the calibration was fitted), with the predicted confidences and ``needs_review``: per-field accuracy,
+a reliability table with the expected calibration error, and auto-accept coverage and precision.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..calibrate import KEY_FIELDS
+from ..geometry import iou
 from ..types import Dimension, DocumentResult
-from .metrics import PR, amounts_equal, cer, dates_equal, iou, match_boxes, normalise_text, text_equal, text_similar
+from .fields import document_row, format_summary, summarize
+from .metrics import PR, amounts_equal, cer, dates_equal, match_boxes, normalise_text, text_equal, text_similar
 
 INVOICE_FIELDS = ("invoice_number", "invoice_date", "due_date", "currency", "vendor.name", "customer.name",
                   "vendor.vat_id", "customer.vat_id", "vendor.iban", "subtotal", "total_tax", "total",
@@ -100,6 +106,15 @@ class FolderReport:
     line_item_amounts: PR = field(default_factory=lambda: PR(0, 0, 0))
     regions: dict[str, PR] = field(default_factory=dict)
     dimensions: DimensionStats = field(default_factory=DimensionStats)
+    key_field_rows: list[dict] = field(default_factory=list)  # invoices and receipts, docpipe.eval.fields rows
+
+    def key_fields(self) -> dict | None:
+        """The key-field figures of the invoices and receipts (:func:`docpipe.eval.fields.summarize`)."""
+        if not self.key_field_rows:
+            return None
+        names = tuple(f for f in dict.fromkeys(f for kind in KEY_FIELDS.values() for f in kind)
+                      if any(f in r["fields"] for r in self.key_field_rows))
+        return summarize(self.key_field_rows, names)
 
     def to_json(self) -> dict:
         fs = (lambda d: {k: v.to_dict() for k, v in d.items()})
@@ -114,6 +129,7 @@ class FolderReport:
                            "amounts": self.line_item_amounts.to_dict()},
             "regions": {k: v.to_dict() for k, v in self.regions.items()},
             "dimensions": self.dimensions.to_dict(),
+            "key_fields": self.key_fields(),
         }
 
     def format_report(self) -> str:
@@ -148,6 +164,9 @@ class FolderReport:
                         f"{fmt(j['precision'])} ({d.pr.tp}/{d.pr.n_gt} gt, {d.pr.n_pred} predicted); on matched: "
                         f"text CER {fmt(j['text_cer_matched'])}, nominal {fmt(j['nominal_acc'])}, kind "
                         f"{fmt(j['kind_acc'])}, deviations {fmt(j['deviation_acc'])}"]
+        if (summary := self.key_fields()) is not None:
+            out += ["", format_summary(summary, "Key fields of invoices and receipts (names within CER 0.2; "
+                                                "confidences and needs_review as predicted)")]
         return "\n".join(out)
 
 
@@ -287,6 +306,8 @@ def compare_documents(name: str, exp: DocumentResult, pred: DocumentResult, rep:
     if exp.invoice is not None or pred.invoice is not None:
         _compare_fields(exp.invoice, pred.invoice, INVOICE_FIELDS, rep.invoice_fields)
         _compare_line_items(exp, pred, rep)
+        if (row := document_row(name, exp, pred)) is not None:
+            rep.key_field_rows.append(row)
     if exp.drawing is not None or pred.drawing is not None:
         _compare_fields(_get(exp, "drawing.title_block"), _get(pred, "drawing.title_block"), TITLE_BLOCK_FIELDS,
                         rep.title_block_fields)
@@ -324,7 +345,3 @@ def compare_folder(pred_dir: Path, expected_dir: Path, *,
 
 def _short(e: Exception) -> str:
     return " ".join(str(e).split())[:200]
-
-
-def report_to_json_text(rep: FolderReport) -> str:
-    return json.dumps(rep.to_json(), indent=2, ensure_ascii=False)

@@ -160,3 +160,15 @@ def test_delivery_and_order_dates_are_not_the_invoice_date(other):
     items = [(160, 980, "Invoice # RE-2024/508 issued at 2024-11-21"), (160, 1020, f"{other} 2024-11-10")]
     inv = extract_invoice([PageView(page(items))])
     assert inv.invoice_date.value == dt.date(2024, 11, 21)
+
+
+def test_the_tax_row_that_closes_net_plus_tax_is_taken():
+    items = [(200, 300, "Rechnung Nr. 4711"),
+             (200, 1000, "Umsatzsteuer (S) 7 %"), (1400, 1000, "7,91"),
+             (200, 1050, "Umsatzsteuer (S) 19 %"), (1400, 1050, "12,25"),
+             (600, 1300, "Rechnungssumme ohne USt."), (1400, 1300, "177,49"),
+             (600, 1350, "Steuerbetrag"), (1400, 1350, "20,16"),
+             (600, 1400, "Bruttosumme"), (1400, 1400, "197,65"),
+             (1200, 1600, "19 % USt (S)"), (1458, 1600, "-1,00"), (1200, 1650, "7 % USt (S)"), (1458, 1650, "5,80")]
+    inv = extract_invoice([PageView(page(items))])
+    assert inv.total_tax.value == 20.16 and inv.total.value == 197.65

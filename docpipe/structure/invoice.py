@@ -256,6 +256,13 @@ def _totals(views, inv) -> None:
                                        confidence=round(min(s.confidence for s, _, _ in taxes) * 0.7, 4))
     if labelled["total"]:
         inv.total = grounded_number(*max(labelled["total"], key=lambda t: t[1]))
+    if inv.subtotal is not None and inv.total is not None and taxes:
+        # Of the labelled tax rows (per-rate rows, a summary row, taxes of charges and allowances), the one
+        # with which net + tax = gross is the document's tax; the last such row wins (summaries close).
+        closing = [t for t in taxes if abs(round(inv.subtotal.value + t[1], 2) - inv.total.value) <= 0.011]
+        if closing and (inv.total_tax is None or abs(inv.subtotal.value + inv.total_tax.value
+                                                     - inv.total.value) > 0.011):
+            inv.total_tax = grounded_number(*closing[-1])
     if labelled["amount_due"]:
         inv.amount_due = grounded_number(*labelled["amount_due"][-1])
 

@@ -50,7 +50,7 @@ FOLDS = 5
 
 
 def collect(args) -> None:
-    from benchmarks import invoice_fields as bench
+    from docpipe.eval import fields as bench
     from docpipe.eval.realdocs import load_sroie, realdocs_root
     from docpipe.options import OcrOptions, PipelineOptions, ReviewOptions, StructureOptions
     from docpipe.pipeline import Pipeline
@@ -106,11 +106,20 @@ def collect(args) -> None:
                 rows.append(row)
                 doc["fields"][name] = ok
             docs_out.append(doc)
+            _write_rows(args.out, rows, docs_out, args)  # after every document: a long run can be stopped
             print(f"[{i + 1}/{len(files)}] {key}: {secs:.1f}s "
                   + " ".join(f"{n}={'ok' if v else 'x'}" for n, v in doc["fields"].items()), flush=True)
-    args.out.write_text(json.dumps({"rows": rows, "docs": docs_out, "lang": args.lang,
-                                    "llm_ask": args.llm_ask or StructureOptions().llm_ask}, indent=1))
+    _write_rows(args.out, rows, docs_out, args)
     print(f"wrote {len(rows)} field rows of {len(docs_out)} documents to {args.out}")
+
+
+def _write_rows(path: Path, rows: list[dict], docs: list[dict], args) -> None:
+    from docpipe.options import StructureOptions
+
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows": rows, "docs": docs, "lang": args.lang,
+                               "llm_ask": args.llm_ask or StructureOptions().llm_ask}, indent=1))
+    tmp.replace(path)
 
 
 # --- fit -----------------------------------------------------------------------------------------------------

@@ -197,7 +197,7 @@ def _parse_runs(view: PageView, line):
         while end < min(len(words), i + 4) and _close(words[end - 1], words[end], line.angle):
             end += 1
         for j in range(end, i, -1):
-            parsed = read_dimension(" ".join(w.text for w in words[i:j]))
+            parsed = read_dimension(" ".join(w.text for w in words[i:j]), words[i:j], line.angle)
             if parsed is not None:
                 out.append((Span(view.number, tuple(words[i:j])), parsed))
                 i = j - 1

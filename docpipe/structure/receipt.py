@@ -39,6 +39,10 @@ MAX_ADDRESS_ROWS = 5
 HEADER_ROWS = 14  # rows scanned for the name and address
 
 _I = re.I
+# Legal forms that end a registered name: Malaysian and Singaporean ``Sdn Bhd`` (with the OCR's o/0, B/8 and
+# D/0 confusions), its short form ``S/B`` (only before a bracket or at the end of the row: ``S/B`` is also a
+# unit), ``Berhad``, ``Pte Ltd``, ``Co. (M)`` (company, Malaysia), the sole-proprietor names ``Enterprise`` and
+# ``Trading``, and the common English and German forms.
 _STRONG_FORM = re.compile(
     r"\b(s[do0]n\.?\s*[be8]h[do0]|[s5]\s?/\s?[b83](?=\s*(\(|$))|berhad|bhd|ltd|limited|gmbh|plc|pte|inc|llc|corp|"
     r"co\.?\s*\(m\)|enterprises?|trading)(?![^\W\d_])", _I)
@@ -50,9 +54,14 @@ _TAX_ID = re.compile(r"\b(gst|sst|vat|tva|btw|ust|mwst|steuer|tax\s*id|tin|abn|s
                      _I)
 _REG = re.compile(r"\b(co|company|comp)\.?\s*(no|reg|registration)\b|\broc\b|\bregistration\b", _I)
 _GREETING = re.compile(r"\b(welcome|thank|thanks|danke|merci|bedankt|willkommen|bienvenue|welkom)\b", _I)
-# A postcode: five or four digits before a town (not a lot or house number), or a UK-style 'OX1 3HX'.
-_POSTCODE = re.compile(r"(?<![\d\-/.])(?<!lot )(?<!no )(?<!no\. )(?<!p\.t\. )(?<!p\.t, )(\d{5}|\d{4}(\s?[A-Z]{2})?)"
-                       r"(?=[\s,.]+[^\W\d_]{2,}|\s*$)|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b", _I)
+# A postcode: five or four digits before a town, or a UK-style 'OX1 3HX'; see :func:`_has_postcode` for the
+# premises and lot numbers that look like one.
+_POSTCODE = re.compile(r"(?<![\d\-/.])(?P<code>\d{5}|\d{4}(\s?[A-Z]{2})?)(?=[\s,.]+[^\W\d_]{2,}|\s*$)"
+                       r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b", _I)
+# Words that designate the number after them as a premises or land-lot number, not a postcode: 'Lot', 'No.',
+# 'Unit', 'Blk', 'Plot', 'Suite', and 'PT' (the prefix of Malaysian land-title lot numbers).
+_DESIGNATORS = frozenset({"lot", "no", "unit", "blk", "block", "plot", "suite", "apt", "flat", "pt"})
+# A registration number in brackets at the end of a name row: 'ACME HARDWARE (123456-X)'.
 _PAREN_REG = re.compile(r"\s*\(?\s*[A-Z]{0,2}\d{3,}[\s!\-]*[A-Z]?\s*\)?\s*$")
 
 # The total: labels of the final amount, of a plain total, and rows that are not the total.
@@ -68,7 +77,8 @@ _NOT_TOTAL = re.compile(r"sub\s*-?\s*total|\b(qty|quantity|items?|item\(s\)|quan
                         r"points?|excl|excluding|before|tax|gst|vat|sst|pcs|units?)\b|total\s*\W*\s*\d*\s*%", _I)
 _TENDER = re.compile(r"\b(cash|tender(ed)?|paid|payment|received|visa|master\s*card|mastercard|card|credit|debit|amex|"
                      r"e-?wallet|bar|espèces|contant)\b", _I)
-_CHANGE = re.compile(r"\b(change|chanqe|rückgeld|wechselgeld|rendu|monnaie|wisselgeld)\b", _I)
+# the change given; OCR reads the g of small print as q
+_CHANGE = re.compile(r"\b(chan[gq]e|rückgeld|wechselgeld|rendu|monnaie|wisselgeld)\b", _I)
 
 
 @dataclass
@@ -126,6 +136,9 @@ def _rows(view: PageView) -> list[_Row]:
     return out
 
 
+_CONNECTORS = frozenset({"company", "corporation", "and"})  # words of a legal form, not of a name ('CO.' is short)
+
+
 def _letters_words(text: str) -> list[str]:
     return [t for t in re.findall(r"[^\W\d_]{3,}", text)]
 
@@ -136,7 +149,8 @@ def _is_phone(text: str) -> bool:
 
 
 def _is_reg(text: str) -> bool:
-    """A company registration number row: '(1365663-P)', '002043319-W', 'Co.No:001684044-P'."""
+    """A company registration number row: Malaysian SSM numbers, digits and a check letter, bare or in brackets
+    ('(123456-X)', '000123456-A'), or labelled ('Co. No: 000123456-A', 'ROC 12345')."""
     if _REG.search(text):
         return True
     words = [w for w in _letters_words(text) if w.lower() not in ("reg", "company")]
@@ -165,12 +179,12 @@ def _kind(row: _Row) -> str:
 
 
 def _name_like(row: _Row) -> bool:
-    t = _PAREN_REG.sub("", row.text)  # 'FLORISM DE ART (940075-X)': the registration number is not the name
+    t = _PAREN_REG.sub("", row.text)  # 'ACME HARDWARE (123456-X)': the registration number is not the name
     chars = [ch for ch in t if not ch.isspace()]
     alpha = sum(ch.isalpha() for ch in chars)
     conf = sum(ln.confidence for ln in row.lines) / len(row.lines)
     digits = sum(ch.isdigit() for ch in chars)
-    # Not an address line ('Lot 3, Jalan Pelabur 23/1'): a name has at most two digits ('99 Speed Mart').
+    # Not an address line ('Lot 7, Jalan Besar 12/3'): a name has at most two digits ('88 Mini Market').
     return (conf >= 0.6 and alpha >= 4 and alpha >= 0.6 * len(chars) and digits <= 2
             and not _GREETING.search(t) and len(_letters_words(t)) >= 1)
 
@@ -188,7 +202,7 @@ def _cut_name(row: _Row) -> tuple[Span, str]:
         if pos < end:
             keep.append(w)
         pos += len(w.text) + 1
-    # Specks read as short words before the name ('xl MR. D.I.Y.'): short low-confidence words go.
+    # Specks read as short words before the name ('xl ACME MART'): short low-confidence words go.
     while len(keep) > 1 and keep[0].confidence < 0.5 and sum(ch.isalnum() for ch in keep[0].text) <= 2:
         value = value[len(keep[0].text):].lstrip()
         keep.pop(0)
@@ -215,9 +229,11 @@ def receipt_header(view: PageView) -> ReceiptHeader:
         i = legal[0]
         name_rows = [i]
         before = rows[i].text[: _STRONG_FORM.search(rows[i].text).start()]
-        if (not _letters_words(before.replace("CO.", "").replace("Co.", "")) and i > 0 and kinds[i - 1] == "text"
-                and _name_like(rows[i - 1])):
-            name_rows = [i - 1, i]  # 'POPULAR BOOK' over 'CO. (M) SDN BHD'
+        # A name printed over two rows, the second holding only its legal form and connectors: 'ACME BOOK' over
+        # 'CO. (M) SDN BHD', 'TAN BROTHERS' over '& CO. LTD', 'ACME TRADING' over 'COMPANY SDN BHD'.
+        if (not [w for w in _letters_words(before) if w.lower() not in _CONNECTORS] and i > 0
+                and kinds[i - 1] == "text" and _name_like(rows[i - 1])):
+            name_rows = [i - 1, i]
     else:
         first = next((i for i in range(end) if named[i]), None)
         if first is not None:
@@ -258,7 +274,7 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
                 picked.append(row)
             break
         picked.append(row)
-        postcode = bool(_POSTCODE.search(row.text))
+        postcode = _has_postcode(row.text)
         if len(picked) >= MAX_ADDRESS_ROWS:
             ended = False
             break
@@ -266,9 +282,23 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
         return None
     span = Span(view.number, tuple(w for r in picked for w in r.span.words))
     value = ", ".join(r.text.strip(" ,") for r in picked)
-    # An address with neither a house number nor a postcode is likely some other line ('formerly known as').
+    # An address with neither a house number nor a postcode is likely some other line (a former name, a slogan).
     certainty = (0.95 if (ended or postcode) else 0.6) if re.search(r"\d", value) else 0.5
     return _mean_grounded(span, value, certainty)
+
+
+def _has_postcode(text: str) -> bool:
+    """Whether ``text`` holds a postcode (:data:`_POSTCODE`) that no designator word (:data:`_DESIGNATORS`, or
+    dotted initials such as 'A.B.', the way lot and title references are abbreviated) marks as a premises or
+    lot number: in 'Lot 12345, Jalan Besar' or 'No. 1234 Main Road' the number is not a postcode."""
+    for m in _POSTCODE.finditer(text):
+        if m.group("code") is None:
+            return True  # UK style: letters and digits, never a house number
+        prev = (text[: m.start()].split() or [""])[-1]
+        if prev.strip(".,:#").replace(".", "").lower() in _DESIGNATORS or re.fullmatch(r"(?:[^\W\d_]\.)+,?", prev):
+            continue
+        return True
+    return False
 
 
 def _mean_grounded(span: Span, value: str, certainty: float) -> GroundedText:

@@ -9,8 +9,8 @@ of those. A name is taken as the vendor's only when all of these hold:
   title or reference), of two or more words, ending in a legal form (``GmbH``, ``Ltd``, ``SARL``, ``B.V.`` ...:
   the registered name that an invoice must carry);
 - the page confirms it: the name's first words, run together, are the domain of an e-mail or web address on
-  the document (``Verkehrsbetriebe GmbH`` / ``info@verkehrsbetriebe.de``), or the footer (the bottom quarter
-  of any page) repeats it (``Lieferant GmbH | Lieferantenstraße 20 | ...``);
+  the document (``Korimo Werk GmbH`` / ``info@korimo-werk.de``), or the footer (the bottom quarter
+  of any page) repeats it (``Korimo Werk GmbH | Lanberweg 3 | ...``);
 - no other line qualifies with a different name (a customer with its own domain makes it ambiguous).
 
 A limit: a customer's block that neither a label ('Bill to', 'Rechnungsempfänger') nor a window envelope's
@@ -44,14 +44,14 @@ _FOOTER = 0.75  # of each page, below which the footer is
 
 
 def fold(text: str) -> str:
-    """Letters and digits only, without accents, lower case: 'Au bon Moulin' -> 'aubonmoulin'."""
+    """Letters and digits only, without accents, lower case: 'Café du Pont' -> 'cafedupont'."""
     nfkd = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in nfkd.casefold() if ch.isalnum())
 
 
 def _domains(views: Sequence[PageView]) -> set[str]:
-    """The registered names of the e-mail and web addresses on the document ('info@muster-ag.de' ->
-    'musterag'), four characters or more."""
+    """The registered names of the e-mail and web addresses on the document ('info@sanvi-ag.de' ->
+    'sanviag'), four characters or more."""
     out = set()
     for view in views:
         for line in view.lines:

@@ -1,6 +1,6 @@
 """Validate: business rules over a structured document; each failed rule is a review reason.
 
-Invoices: line items sum to the subtotal, subtotal + tax = total (±0.01, also ±0.01 per line item for
+Invoices: line items sum to the subtotal (or, for gross-priced items, to the total), subtotal + tax = total (±0.01, also ±0.01 per line item for
 rounding), due date not before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields
 present. Drawings: a drawing number, tolerances whose upper limit is not below the lower one.
 """
@@ -24,7 +24,10 @@ def check_invoice(inv: Invoice, *, receipt: bool = False) -> list[str]:
     items = [li.amount.value for li in inv.line_items if li.amount is not None]
     if inv.subtotal and items and len(items) == len(inv.line_items):
         total_items = round(sum(items), 2)
-        if abs(total_items - inv.subtotal.value) > TOLERANCE * max(1, len(items)):
+        slack = TOLERANCE * max(1, len(items))
+        # Gross-priced items (B2C invoices print line amounts including VAT) sum to the total instead.
+        gross = inv.total is not None and abs(total_items - inv.total.value) <= slack
+        if abs(total_items - inv.subtotal.value) > slack and not gross:
             reasons.append(f"line items sum to {total_items:.2f}, not the subtotal {inv.subtotal.value:.2f}")
     if inv.subtotal and inv.total_tax and inv.total:
         expected = round(inv.subtotal.value + inv.total_tax.value, 2)

@@ -172,3 +172,33 @@ def test_the_tax_row_that_closes_net_plus_tax_is_taken():
              (1200, 1600, "19 % USt (S)"), (1458, 1600, "-1,00"), (1200, 1650, "7 % USt (S)"), (1458, 1650, "5,80")]
     inv = extract_invoice([PageView(page(items))])
     assert inv.total_tax.value == 20.16 and inv.total.value == 197.65
+
+
+def test_line_items_stop_at_a_vat_breakdown_and_skip_detail_lines():
+    from docpipe.structure.line_items import extract_line_items
+
+    items = [(200, 300, "Pos"), (500, 300, "Beschreibung"), (950, 300, "Nettopreis"), (1110, 300, "Menge"),
+             (1370, 300, "Nettobetrag"),
+             (200, 380, "1"), (500, 380, "Trennblätter A4"), (980, 380, "9,90"), (1120, 380, "20"),
+             (1420, 380, "198,00"),
+             (500, 430, "Bruttopreis : 9,9000"),
+             (200, 500, "2"), (500, 500, "Joghurt Banane"), (980, 500, "5,50"), (1120, 500, "50"),
+             (1420, 500, "275,00"),
+             (180, 700, "Umsatzsteueraufschlüsselung"),
+             (200, 780, "Umsatzsteuer (S)"), (1030, 780, "275,00"), (1290, 780, "7"), (1420, 780, "19,25")]
+    got = extract_line_items([PageView(page(items))])
+    assert [(i.description.value, i.amount.value) for i in got] == [("Trennblätter A4", 198.0),
+                                                                     ("Joghurt Banane", 275.0)]
+
+
+def test_gross_priced_items_may_sum_to_the_total():
+    from docpipe.types import GroundedNumber, Invoice, LineItem
+    from docpipe.validate import check_invoice
+
+    def n(v):
+        return GroundedNumber(value=v, text=str(v), confidence=0.9, page=1, bbox=(1, 1, 2, 2))
+    inv = Invoice(subtotal=n(100.0), total_tax=n(21.0), total=n(121.0),
+                  line_items=[LineItem(amount=n(60.5)), LineItem(amount=n(60.5))])
+    assert not any("line items sum" in r for r in check_invoice(inv))
+    inv.line_items = [LineItem(amount=n(50.0)), LineItem(amount=n(60.0))]
+    assert any("line items sum" in r for r in check_invoice(inv))

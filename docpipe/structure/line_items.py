@@ -22,13 +22,18 @@ HEADERS = {
     "quantity": re.compile(r"^(qty|quantity|menge|anzahl|qt[ée]|quantit[ée]|aantal|hours|hrs|stk|units?|"
                            r"unit[ée]|einheit|eenheid)\.?$", _I),
     "unit_price": re.compile(r"^(price|rate|unit\s*price|einzelpreis|preis|e-?preis|prix|p\.?u\.?|"
-                             r"prix\s*unitaire|prijs|stukprijs|tarief|eenheidsprijs)\.?$", _I),
+                             r"prix\s*unitaire|prijs|stukprijs|tarief|eenheidsprijs|"
+                             r"(netto|brutto|st[üu]ck)preis|net\s*price|prix\s*(ht|net))\.?$", _I),
     "amount": re.compile(r"^(amount|total|line\s*total|betrag|gesamt|gesamtpreis|summe|montant|total\s*ht|"
-                         r"bedrag|totaal)$", _I),
+                         r"bedrag|totaal|(netto|brutto|positions|gesamt)betrag|net\s*amount|montant\s*(ht|ttc)|"
+                         r"total\s*ttc|prix\s*total)$", _I),
 }
 _STOP = re.compile(r"sub-?\s*total|zwischensumme|sous-?\s*total|subtotaal|\btotal\b|gesamtbetrag|\bsumme\b|"
                    r"totaal|netto|\bvat\b|\btax\b|mwst|\btva\b|\bbtw\b|\bgst\b|\bsst\b|cash|change|rounding|"
-                   r"tender|balance|payment|amount\s*due", _I)
+                   r"tender|balance|payment|amount\s*due|"
+                   # a VAT breakdown or the document's sums after the items ('Umsatzsteueraufschlüsselung',
+                   # 'Positionssumme', 'Belegsummen', 'récapitulatif TVA')
+                   r"steuer|aufschl[üu]sselung|positionssumme|belegsumme|r[ée]capitulatif|base\s*ht", _I)
 _CENTS = re.compile(r"[.,]\d{2}\b")
 _QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?([a-zA-Z]{1,3})?$")  # '2', '30,5', and '2m' (unit glued on by OCR)
 
@@ -109,11 +114,16 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
             continue
         amount_span, amount = amounts[-1]
         words = [w for ln in row for w in ln.words]
+        unread = False
+        if cols and "amount" in cols and not _under_column(amount_span.bbox, cols["amount"], view.text_height):
+            if not any(_under_column(w.bbox, cols["amount"], view.text_height) for w in words):
+                continue  # a number elsewhere in the row (a detail line's price), not an item
+            unread = True  # something stands in the amount column but does not read as an amount
         desc_words = _description_words(words, amounts, cols, view.text_height)
         if not desc_words or sum(ch.isalpha() for w in desc_words for ch in w.text) < 2:
             continue
         item = LineItem(description=grounded_text(Span(view.number, tuple(desc_words)), None, 0.7),
-                        amount=grounded_number(amount_span, amount, 0.8))
+                        amount=None if unread else grounded_number(amount_span, amount, 0.8))
         after = [w for w in words if w.bbox[0] >= desc_words[-1].bbox[2]]
         numbers = [(Span(view.number, (w,)), _quantity(w.text)) for w in after if _QTY.match(w.text)]
         if cols:
@@ -130,6 +140,11 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
         items.append(item)
         last_bottom = max(ln.bbox[3] for ln in row)
     return items
+
+
+def _under_column(b, col, h) -> bool:
+    """Whether box ``b`` stands under the header column ``col`` (right- or left-aligned, some slack)."""
+    return b[2] >= col[0] - 2 * h and b[0] <= col[1] + 2 * h
 
 
 def _description_words(words, amounts, cols, h):

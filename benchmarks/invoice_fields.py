@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--llm-model-name", default=None)
     ap.add_argument("--llm-threads", type=int, default=None)
     ap.add_argument("--llm-ask", default=None, choices=("open", "all"), help="fields asked of the model")
-    ap.add_argument("--lang", default="eng+deu+fra+nld")
+    ap.add_argument("--lang", default=OcrOptions().lang)
     ap.add_argument("--psm", type=int, default=OcrOptions().psm)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for reading pages")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)

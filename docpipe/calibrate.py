@@ -109,6 +109,18 @@ def _labelled(name: str, g, views: Sequence) -> bool:
     return False
 
 
+def _in_title(name: str, g, views: Sequence) -> bool:
+    """Whether the number or date was read from the document's title line ('Rechnung Nr. 4711 vom ...'),
+    which names it as a label does (:mod:`docpipe.structure.headings`)."""
+    if name not in ("invoice_number", "invoice_date") or g.page is None or g.bbox is None:
+        return False
+    from .structure.headings import find_title
+
+    title = find_title(list(views))
+    part = None if title is None else (title.number if name == "invoice_number" else title.date)
+    return part is not None and part[0].page == g.page and part[0].bbox == tuple(g.bbox)
+
+
 def field_features(name: str, inv: Invoice, views: Sequence, sources: Mapping[str, str],
                    model_p: Mapping[str, float], *, confirmed_vendor: str | None = None) -> dict[str, float] | None:
     """The evidence for the key field ``name`` of ``inv`` (None when the field is empty)."""
@@ -122,7 +134,7 @@ def field_features(name: str, inv: Invoice, views: Sequence, sources: Mapping[st
     f["model_only"] = float(src in _MODEL_SOURCES)
     f["model_p"] = float(model_p.get(name, 0.0)) if src in _MODEL_SOURCES or src == "agree" else 0.0
     if name in _LABEL_FIELDS:
-        f["label"] = float(_labelled(name, g, views))
+        f["label"] = float(_labelled(name, g, views) or _in_title(name, g, views))
     elif name == "vendor_name":
         f["label"] = float(confirmed_vendor is not None
                            and confirmed_vendor.casefold().strip() == str(g.value).casefold().strip())

@@ -42,7 +42,9 @@ def run(
     workers: Annotated[int, typer.Option(help="Worker processes; pages run in parallel. Default: CPU cores.")] = 0,
     dpi: Annotated[int, typer.Option(help="Rasterization resolution for PDF pages.")] = 300,
     force_ocr: Annotated[bool, typer.Option("--force-ocr", help="Ignore PDF text layers; OCR every page.")] = False,
-    lang: Annotated[str, typer.Option(help="Tesseract languages, '+'-joined, e.g. eng+deu+fra+nld.")] = "eng",
+    lang: Annotated[str, typer.Option(help="Tesseract languages, '+'-joined, e.g. eng+deu+fra+nld; 'auto': "
+                                      "English, and German/French/Dutch pages read again with their language.")
+                    ] = OcrOptions().lang,
     psm: Annotated[int, typer.Option(help="Tesseract page segmentation mode.")] = OcrOptions().psm,
     max_pages: Annotated[int, typer.Option(help="Fail documents with more pages than this.")] = 500,
     max_pixels: Annotated[int, typer.Option(help="Fail pages larger than this many pixels.")] = 200_000_000,

@@ -23,6 +23,7 @@ from .errors import ModelLoadError, OcrError
 from .geometry import union
 from .ingest import to_gray
 from .options import OcrOptions
+from .language import AUTO
 from .types import Line, Word
 
 _TIMEOUT_S = 180  # one page; a hung Tesseract must not stall a batch
@@ -62,14 +63,21 @@ class OcrEngine:
         # Tesseract's OpenMP threads fight page-level parallelism on 2 cores (measured: ~9 s per page with
         # threads under load, ~1.7 s without): its processes get OMP_THREAD_LIMIT=1 (_TesseractEnv).
 
+    @property
+    def lang(self) -> str:
+        """The languages of a first reading: the option, or ``eng`` for ``auto`` (:mod:`docpipe.language`)."""
+        return "eng" if self.options.lang == AUTO else self.options.lang
+
     def read_words(self, image: Image.Image, *, dpi: int, psm: int | None = None,
-                   config: str = "") -> list[Word]:
-        """Words in ``image`` with pixel boxes. Raises :class:`OcrError` or :class:`ModelLoadError`."""
+                   config: str = "", lang: str | None = None) -> list[Word]:
+        """Words in ``image`` with pixel boxes, read with ``lang`` (default :attr:`lang`). Raises
+        :class:`OcrError` or :class:`ModelLoadError`."""
+        lang = lang or self.lang
         cfg = f"--psm {psm if psm is not None else self.options.psm} --dpi {dpi} {config}".strip()
         try:
             with tesseract_input(image) as path:
                 data = pytesseract.image_to_data(
-                    path, lang=self.options.lang, config=cfg, output_type=pytesseract.Output.DICT,
+                    path, lang=lang, config=cfg, output_type=pytesseract.Output.DICT,
                     timeout=_TIMEOUT_S,
                 )
         except pytesseract.TesseractNotFoundError as e:
@@ -78,7 +86,7 @@ class OcrEngine:
             msg = str(e.message if hasattr(e, "message") else e)
             if "Failed loading language" in msg or "Error opening data file" in msg:
                 raise ModelLoadError(
-                    f"Tesseract language data for {self.options.lang!r} is missing; install "
+                    f"Tesseract language data for {lang!r} is missing; install "
                     "tesseract-ocr-<lang> (make setup installs eng, osd, deu, fra, nld)"
                 ) from e
             raise OcrError(f"Tesseract failed: {msg.strip()[:300]}") from e

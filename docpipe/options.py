@@ -36,7 +36,9 @@ class OrientOptions(_Options):
 
 
 class OcrOptions(_Options):
-    lang: str = Field("eng", description="Tesseract languages joined by '+', e.g. 'eng+deu+fra+nld'")
+    lang: str = Field("auto", description="Tesseract languages joined by '+', e.g. 'eng+deu+fra+nld'; 'auto' "
+                      "(default): read with 'eng', and read a German, French or Dutch page again with "
+                      "'deu+eng' / 'fra+eng' / 'nld+eng' (docpipe.language)")
     psm: int = Field(
         4,
         ge=0,

@@ -25,6 +25,7 @@ from .classify import classify
 from .dimension_reading import read_dimension
 from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
+from .language import AUTO, second_pass_lang
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
 from .orient import Orienter, rotate_clockwise
@@ -106,6 +107,13 @@ class PageReader:
                         lines = drop_overlapped(lines, vertical) + vertical
                         words = [w for ln in lines for w in ln.words]
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
+            elif self.ocr.options.lang == AUTO:
+                t0 = time.perf_counter()
+                second = second_pass_lang(w.text for w in words)
+                if second is not None:  # a German, French or Dutch page: read again with its language
+                    words = self.read_words(image, lang=second)
+                    lines = group_lines(words)
+                timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
         return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing,
@@ -156,8 +164,8 @@ class PageReader:
                      lines=lines)
         return classify([probe])[0] == "drawing"
 
-    def read_words(self, image: Image.Image, *, psm: int | None = None, height: float | None | str = "measure"
-                   ) -> list[Word]:
+    def read_words(self, image: Image.Image, *, psm: int | None = None, height: float | None | str = "measure",
+                   lang: str | None = None) -> list[Word]:
         """OCR words in ``image`` coordinates, upscaling pages whose text is small in pixels. ``height`` is the
         letter height in pixels when already known (:func:`estimate_text_height`, ~0.2-0.4 s on a large sheet),
         else it is measured here."""
@@ -165,9 +173,9 @@ class PageReader:
             height = estimate_text_height(image)
         factor = min(_MAX_UPSCALE, _MIN_TEXT_PX / height) if height else 1.0
         if factor <= 1.15:
-            return self.ocr.read_words(image, dpi=_effective_dpi(height), psm=psm)
+            return self.ocr.read_words(image, dpi=_effective_dpi(height), psm=psm, lang=lang)
         big = image.resize((round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS)
-        words = self.ocr.read_words(big, dpi=_effective_dpi(height * factor), psm=psm)
+        words = self.ocr.read_words(big, dpi=_effective_dpi(height * factor), psm=psm, lang=lang)
         return [w.model_copy(update={"bbox": _scale_box(w.bbox, 1 / factor)}) for w in words]
 
     def read_vertical_dimensions(self, image: Image.Image, *, height: float | None | str = "measure") -> list[Line]:

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 import docpipe
-from docpipe.options import PipelineOptions
+from docpipe.options import OcrOptions, PipelineOptions
 
 PROCESSED = "processed"
 
@@ -88,7 +88,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--processed-dir", help="default: <input>/processed")
     ap.add_argument("--exclude", action="append", default=[], help="glob on relative paths (repeatable)")
     ap.add_argument("--dpi", type=int, default=300)
-    ap.add_argument("--lang", default="eng", help="Tesseract languages, e.g. eng+deu")
+    ap.add_argument("--lang", default=OcrOptions().lang, help="Tesseract languages, e.g. eng+deu, or auto")
     ap.add_argument("--structure-slots", type=int, default=1)
     ap.add_argument("--workers", type=int, help="threads for document tasks (default: CPU count)")
     ap.add_argument("--dask-workers", type=int, default=0, help="a local Dask cluster with N processes")

@@ -138,3 +138,11 @@ def test_auto_accept_counts_documents_whose_fields_all_pass():
     assert (r["accepted"], r["fully_right"], r["precision"], r["coverage"]) == (1, 1, 1.0, 0.333)
     r = auto_accept(docs, probs, 0.5, "invoice")
     assert (r["accepted"], r["precision"]) == (2, 0.5)
+
+
+def test_a_number_from_the_title_line_counts_as_labelled():
+    views = _views([(200, 200, "Nordwind Handel GmbH"), (200, 300, "Handelsrechnung (380) Nr. 471102 vom 05.03.2024")])
+    inv = extract_invoice(views)
+    assert inv.invoice_number.value == "471102"
+    assert field_features("invoice_number", inv, views, {}, {})["label"] == 1.0
+    assert field_features("invoice_date", inv, views, {}, {})["label"] == 1.0

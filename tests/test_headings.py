@@ -202,3 +202,10 @@ def test_gross_priced_items_may_sum_to_the_total():
     assert not any("line items sum" in r for r in check_invoice(inv))
     inv.line_items = [LineItem(amount=n(50.0)), LineItem(amount=n(60.0))]
     assert any("line items sum" in r for r in check_invoice(inv))
+
+
+def test_the_number_of_the_corrected_invoice_is_not_this_invoices_number():
+    items = [(180, 150, "Rechnungskorrektur (384) Nr. RK24012345 vom 16.09.2024"),
+             (480, 990, "Ursprungsbeleg-Nr : R87654321012345")]
+    inv = extract_invoice([PageView(page(items))])
+    assert inv.invoice_number.value == "RK24012345"

@@ -70,6 +70,11 @@ LABELS = {
 # prepayments ('Erhaltene Anzahlungen', 'acompte'), discounts. Their amounts are not the document's total.
 _NOT_TOTAL = re.compile(r"zuschl[äa]g|abschl[äa]g|rabatt|anzahlung|acompte|discount|remise|korting|skonto|"
                         r"allowance|charges?\b|prepaid|paid\b|bezahlt|vooruitbetaald|d[ée]j[àa]\s*pay", _I)
+# A number label of another document: the invoice a credit note or correction refers to ('Ursprungsbeleg-Nr',
+# 'original invoice no.', 'Facture liée', 'Bezugsrechnung', 'referentie factuur'), a delivery note, an order.
+_OTHER_DOCUMENT = re.compile(r"ursprung|original|urspr[üu]nglich|bezug|related|preceding|corrected|li[ée]e|"
+                             r"d'origine|initiale|referentie|oorspronkelijk|lieferschein|delivery\s*note|"
+                             r"bon\s*de\s*livraison|pakbon", _I)
 # Dates of something other than the invoice: delivery, service period, order, print ('Date of delivery',
 # 'Lieferdatum', 'Leistungsdatum', 'date de livraison', 'leverdatum', 'Bestelldatum', 'order date').
 _OTHER_DATE = re.compile(r"deliver(y|ed)|shipp(ing|ed)|lieferdatum|liefer-?\s*(und\s*)?leistungsdatum|leistungsdatum|"
@@ -151,6 +156,8 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
         ("due_date", _first_date, grounded_date),
     ):
         for view, line, _, end in _label_spans(views, field):
+            if field == "invoice_number" and _OTHER_DOCUMENT.search(line.text):
+                continue  # the number of the invoice this one corrects or refers to
             found = _glued(view, line, field) if pick is _id_value else None
             found = found or _value_after(view, line, end, pick)
             if found:

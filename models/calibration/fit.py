@@ -75,6 +75,7 @@ def collect(args) -> None:
                                        "total": r.total} for r in receipts}
         sets.append(("receipt", files, truth))
     sopts = {} if args.llm_ask is None else {"llm_ask": args.llm_ask}
+    args.lang = args.lang or OcrOptions().lang
     pipe = Pipeline(PipelineOptions(ocr=OcrOptions(lang=args.lang), workers=1,
                                     structure=StructureOptions(**sopts), review=ReviewOptions(calibrate=False)))
     rows, docs_out = [], []
@@ -94,12 +95,16 @@ def collect(args) -> None:
             doc = {"doc": key, "set": kind, "doc_type": result.doc_type, "rule_reasons": list(result.review_reasons),
                    "errors": [e.message for e in result.errors], "seconds": round(secs, 2), "fields": {}}
             for bench_name, name in TRUTH_NAMES[kind].items():
-                if bench_name not in truth[key]:
-                    continue
-                value, _ = bench.predicted(result, bench_name)
-                ok = bench.field_ok(bench_name, truth[key][bench_name], value)
                 x = (field_features(name, inv, views, sources, model_p, confirmed_vendor=confirmed)
                      if inv is not None and hasattr(inv, "vendor") else None)
+                value, _ = bench.predicted(result, bench_name)
+                if bench_name not in truth[key]:
+                    if x is not None:  # emitted but not in the ground truth: it still decides the review
+                        rows.append({"doc": key, "kind": kind, "field": name, "ok": None, "present": True,
+                                     "features": x, "source": sources.get(name), "value": str(value),
+                                     "expected": None})
+                    continue
+                ok = bench.field_ok(bench_name, truth[key][bench_name], value)
                 row = {"doc": key, "kind": kind, "field": name, "ok": bool(ok), "present": x is not None,
                        "features": x, "source": sources.get(name), "value": None if value is None else str(value),
                        "expected": str(truth[key][bench_name])}
@@ -223,7 +228,9 @@ def auto_accept(docs: list[dict], probs_by_doc: dict[str, dict[str, float]], thr
 
 def fit(args) -> None:
     data = json.loads(args.rows.read_text())
-    rows, docs = data["rows"], data["docs"]
+    all_rows, docs = data["rows"], data["docs"]
+    rows = [r for r in all_rows if r["ok"] is not None]  # scored fields: fitting and accuracy
+    unscored = [r for r in all_rows if r["ok"] is None]  # emitted, not in the ground truth: review only
     oof = out_of_fold(rows)
     report: dict = {"rows": len(rows), "documents": len(docs), "lang": data.get("lang"), "llm_ask": data.get("llm_ask")}
     print(f"{len(rows)} key-field rows, {len(docs)} documents (lang {data.get('lang')}, llm_ask {data.get('llm_ask')})")
@@ -255,21 +262,34 @@ def fit(args) -> None:
     for r, p in zip(rows, oof):
         if p is not None:
             probs_by_doc.setdefault(r["doc"], {})[r["field"]] = p
+    fold = folds_of(sorted({r["doc"] for r in rows}))
+    for k in range(FOLDS):  # unscored fields get their probability from the model of their document's fold
+        cal = Calibrator(models=fit_models([r for r in rows if fold.get(r["doc"]) != k]))
+        for r in unscored:
+            if fold.get(r["doc"], 0) == k:
+                probs_by_doc.setdefault(r["doc"], {})[r["field"]] = cal.probability(r["kind"], r["field"],
+                                                                                    r["features"])
     print("\nout-of-fold auto-accept (needs_review false) by threshold")
     sweep = {}
     for t in [x / 100 for x in range(50, 100)]:
         sweep[t] = {kind: auto_accept(docs, probs_by_doc, t, kind) for kind in KEY_FIELDS}
+    # The lowest threshold from which on every higher one keeps precision >= 0.95 on each kind (a single lucky
+    # threshold with one accepted document does not count).
+    good = {t: all(v["precision"] is None or v["precision"] >= 0.95 for v in per.values() if v["documents"])
+            for t, per in sweep.items()}
     chosen = None
+    for t in sorted(sweep, reverse=True):
+        if not good[t]:
+            break
+        chosen = t
     for t, per in sweep.items():
-        ok = all(v["precision"] is None or v["precision"] >= 0.95 for v in per.values() if v["documents"])
-        if ok and chosen is None:
-            chosen = t
         if round(t * 100) % 5 == 0 or t == chosen:
             print(f"  t={t:.2f} " + "  ".join(f"{k}: {v['accepted']}/{v['documents']} accepted "
                                               f"({v['coverage']}), {v['precision']} fully right"
                                               for k, v in per.items() if v["documents"]))
     chosen = chosen if chosen is not None else 0.99
-    print(f"chosen default threshold: {chosen:.2f} (lowest with out-of-fold precision >= 0.95 on each kind)")
+    print(f"chosen default threshold: {chosen:.2f} (lowest from which out-of-fold precision stays >= 0.95 on each "
+          "kind)")
     report["threshold"] = chosen
     report["auto_accept"] = sweep[chosen]
     if args.json:
@@ -297,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--sets", nargs="+", default=["invoices", "sroie"], choices=("invoices", "sroie"))
     c.add_argument("--sroie-limit", type=int, default=100)
-    c.add_argument("--lang", default="eng+deu+fra+nld")
+    c.add_argument("--lang", default=None, help="OCR languages (default: the pipeline's default)")
     c.add_argument("--llm-ask", default=None, choices=("open", "all"))
     c.add_argument("--workers", type=int, default=2)
     c.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "docpipe-bench-cache")

@@ -1,0 +1,60 @@
+"""Language of a page's text, from the words of a first reading, to pick Tesseract's languages.
+
+Reading with every installed language costs Tesseract a recogniser pass per language (on 200-dpi invoice scans
+``eng+deu+fra+nld`` took 2.05 s per page against 1.14 s for ``eng``). With ``--lang auto`` (the default) a page
+is read with ``eng`` first; when its words say German, French or Dutch, it is read again with ``<that
+language>+eng`` (the first language leads Tesseract's choices), whose models know the language's letters (ä, ß, é, ç, ĳ) and words. English pages, most receipts
+and every drawing pay nothing extra.
+
+The evidence is function words and invoice vocabulary counted over the page's words (Latin script only; a
+page in another script reads as too few known words to decide and stays ``eng``). A language is chosen when it
+has at least :data:`MIN_HITS` hits and more than English and any other candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+AUTO = "auto"
+MIN_HITS = 4
+
+# Short, frequent words and invoice terms of each language, lower case, without accents where OCR with the
+# English model drops them ('fur' for 'für', 'echeance' for 'échéance').
+_WORDS: dict[str, frozenset[str]] = {
+    "eng": frozenset("the and of to for with from by this that your our invoice date due total amount tax vat "
+                     "payment terms bill ship number price quantity description subtotal balance please thank "
+                     "you".split()),
+    "deu": frozenset("der die das und für fur mit von den dem des ein eine bei zum zur nach ist bitte rechnung "
+                     "datum betrag summe gesamt netto brutto mwst ust steuer zahlbar zahlung bis menge preis "
+                     "einzelpreis lieferung lieferdatum kunde kundennummer bestellung vom gmbh strasse straße "
+                     "rechnungsnummer bankverbindung".split()),
+    "fra": frozenset("le la les des du de et pour avec sur au aux une un par est facture date montant total "
+                     "tva ht ttc prix quantité quantite désignation designation échéance echeance paiement "
+                     "règlement reglement client livraison adresse sarl sas rue siret capital".split()),
+    "nld": frozenset("de het een en van voor met op aan bij uw wij is zijn factuur factuurnummer datum bedrag "
+                     "totaal btw excl incl prijs aantal omschrijving betaling betalen vervaldatum klant "
+                     "levering straat bv b.v. kvk graag".split()),
+}
+_TOKEN = re.compile(r"[^\W\d_][^\W\d_.']*", re.U)
+TESSERACT = {"deu": "deu", "fra": "fra", "nld": "nld"}
+
+
+def detect(words: Iterable[str]) -> str:
+    """``eng``, ``deu``, ``fra`` or ``nld`` for the words of a page (``eng`` when nothing else is clear)."""
+    hits = dict.fromkeys(_WORDS, 0)
+    for w in words:
+        for tok in _TOKEN.findall(w.casefold()):
+            for lang, vocab in _WORDS.items():
+                if tok in vocab:
+                    hits[lang] += 1
+    # Words several languages share ('de', 'date', 'total') count for each; the winner needs a clear lead.
+    best = max(("deu", "fra", "nld"), key=lambda lg: hits[lg])
+    others = [hits[lg] for lg in _WORDS if lg != best]
+    return best if hits[best] >= MIN_HITS and hits[best] > max(others) else "eng"
+
+
+def second_pass_lang(words: Iterable[str]) -> str | None:
+    """The Tesseract languages for a second reading (``deu+eng`` ...), or None when ``eng`` is enough."""
+    lang = detect(words)
+    return None if lang == "eng" else f"{TESSERACT[lang]}+eng"

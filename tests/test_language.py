@@ -1,0 +1,60 @@
+"""Page language from a first English reading (docpipe.language), and the second reading it triggers."""
+
+import pytest
+
+from docpipe.language import detect, second_pass_lang
+from docpipe.options import OcrOptions, OrientOptions
+from docpipe.read import PageReader
+
+from .conftest import render_lines
+
+TEXTS = {
+    "deu": "Rechnung Nr. 4711 vom 05.03.2024 Lieferdatum Menge Einzelpreis Betrag Summe netto MwSt 19 % "
+           "Gesamtbetrag zahlbar bis zum 04.04.2024 ohne Abzug Bitte überweisen Sie den Betrag auf das Konto der GmbH",
+    "fra": "Facture N° FA-2024-0009 du 03/11/2024 Désignation Quantité Prix unitaire Montant HT TVA 20 % "
+           "Total TTC Échéance le 03/12/2024 Paiement par virement sur le compte de la SARL au capital de",
+    "nld": "Factuur 2024-118 Factuurdatum Omschrijving Aantal Prijs Bedrag Totaal excl. BTW BTW 21 % "
+           "Totaal incl. BTW Gelieve het bedrag voor de vervaldatum over te maken op het rekeningnummer van de BV",
+    "eng": "Invoice No. 1043 Invoice Date 14 March 2024 Description Quantity Unit Price Amount Subtotal VAT 20 % "
+           "Total due Please pay within 30 days of the invoice date to the account below Thank you for your order",
+}
+
+
+@pytest.mark.parametrize("lang", TEXTS)
+def test_detect_the_language_of_invoice_text(lang):
+    assert detect(TEXTS[lang].split()) == lang
+
+
+@pytest.mark.parametrize("lang", ["deu", "fra", "nld"])
+def test_ocr_dropped_accents_still_decide(lang):
+    import unicodedata
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", TEXTS[lang]) if not unicodedata.combining(ch))
+    assert detect(plain.split()) == lang
+
+
+def test_too_little_text_or_other_scripts_stay_english():
+    assert detect("Total 12,00".split()) == "eng"
+    assert detect("合計 ¥1,200 領収書 東京都".split()) == "eng"
+    assert second_pass_lang(TEXTS["eng"].split()) is None
+    assert second_pass_lang(TEXTS["deu"].split()) == "deu+eng"
+
+
+def test_auto_reads_a_german_page_again_with_german(monkeypatch):
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
+    langs = []
+    real = reader.ocr.read_words
+
+    def spy(image, **kw):
+        langs.append(kw.get("lang") or reader.ocr.lang)
+        return real(image, **kw)
+
+    monkeypatch.setattr(reader.ocr, "read_words", spy)
+    words = TEXTS["deu"].split()
+    lines = [(200, 300 + 70 * i, " ".join(words[k:k + 6])) for i, k in enumerate(range(0, len(words), 6))]
+    from docpipe.ingest import RasterPage
+
+    raster = RasterPage(number=1, image=render_lines(lines), dpi=300, pdf_words=None)
+    text = reader(raster)
+    assert langs == ["eng", "deu+eng"]
+    joined = " ".join(ln.text for ln in text.page.lines)
+    assert "ü" in joined or "ä" in joined, joined

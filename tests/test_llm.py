@@ -91,14 +91,14 @@ def test_chosen_values_are_grounded_to_their_words():
 
 def test_sources_say_how_each_value_was_decided():
     # a different number (rules first: kept), a different vendor name (the model's wins), an invented total
-    # (dropped: the rules' value stays), a tax that breaks the sum (an alternative adds up)
+    # (dropped: the rules' value stays), a different tax (the rules' labelled amounts come first: kept)
     items = INVOICE + [(200, 400, "Total Energies SE"), (1600, 530, "Kundennummer: KD-77")]
     _, _, res, inv = run({**REPLY, "invoice_number": "KD-77", "vendor_name": "Total Energies SE",
                           "total": "999,99", "total_tax": "20,00"}, items)
     assert res.sources["invoice_number"] == "rules_kept" and inv.invoice_number.value == "RE-2025-0042"
     assert res.sources["vendor_name"] == "override" and inv.vendor.name.value == "Total Energies SE"
     assert res.sources["total"] == "rules" and inv.total.value == 215.99
-    assert res.sources["total_tax"] == "alternative" and inv.total_tax.value == 34.49
+    assert res.sources["total_tax"] == "rules_kept" and inv.total_tax.value == 34.49
     assert res.sources["invoice_date"] == "agree"
     # a field the rules did not read (an unlabelled total) comes from the model alone
     pg, _, res, inv = run({**REPLY, "currency": None}, [it for it in INVOICE if it[2] != "Gesamtbetrag EUR"])
@@ -197,13 +197,18 @@ def test_bare_labels_are_not_offered_as_vendor_names():
     assert not names & {"Verkäufer", "Vervaldatum", "Rechnungsempfänger", "RECHNUNG", "Datum", "Zwischensumme"}
 
 
-def test_open_mode_asks_the_totals_when_they_do_not_add_up():
+def test_open_mode_leaves_labelled_totals_to_the_rules_and_asks_a_missing_one():
+    # Labelled amounts that do not add up stay with the rules (fix_totals searches the page for a triple that
+    # does); the model is asked an amount only when the rules read none.
     items = [it if it[2] != "34,49" else (2000, 1570, "43,49") for it in INVOICE]
-    backend = FakeBackend([{"vendor_name": None, "subtotal": None, "total_tax": None, "total": None}])
-    st = LlmStructurer(backend, ask="open")
-    st.invoice([PageView(page(items))], receipt=False)
-    assert {"subtotal", "total_tax", "total", "vendor_name"} <= set(backend.calls[0][1]["properties"])
-    assert "invoice_number" not in backend.calls[0][1]["properties"]
+    backend = FakeBackend([{"vendor_name": None}])
+    LlmStructurer(backend, ask="open").invoice([PageView(page(items))], receipt=False)
+    asked = set(backend.calls[0][1]["properties"])
+    assert "vendor_name" in asked and not asked & {"subtotal", "total_tax", "total", "invoice_number"}
+    items = [it for it in INVOICE if it[2] != "Gesamtbetrag EUR"]
+    backend = FakeBackend([{"vendor_name": None, "total": None}])
+    LlmStructurer(backend, ask="open").invoice([PageView(page(items))], receipt=False)
+    assert "total" in set(backend.calls[0][1]["properties"])
 
 
 def test_open_mode_skips_the_model_when_the_title_block_is_complete():
@@ -461,3 +466,28 @@ def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():
     assert res.sources["company"] == "model" and res.sources["scale"] == "rules"
     assert tb.drawing_number.value == "DWG-1001"
     assert tb.company.value == "ACME Engineering" and tb.company.bbox is not None  # filled by the model
+
+
+def test_a_zero_tax_is_no_alternative_when_a_tax_was_read():
+    from docpipe.structure.llm.candidates import collect
+    from docpipe.structure.llm.rules import fix_totals
+    from docpipe.types import GroundedNumber, Invoice
+
+    items = [(1500, 1500, "Netto"), (2000, 1500, "100,00"), (1500, 1570, "MwSt. 19%"), (2000, 1570, "19,00"),
+             (1500, 1640, "Summe"), (2000, 1640, "100,00"), (1500, 1710, "Rabatt"), (2000, 1710, "0,00")]
+    views = [PageView(page(items))]
+    inv = Invoice(subtotal=GroundedNumber(value=100.0, text="100,00", confidence=0.9, page=1, bbox=(2000, 1500, 2100, 1530)),
+                  total_tax=GroundedNumber(value=19.0, text="19,00", confidence=0.9, page=1, bbox=(2000, 1570, 2100, 1600)),
+                  total=GroundedNumber(value=100.0, text="100,00", confidence=0.9, page=1, bbox=(2000, 1640, 2100, 1670)))
+    fix_totals(inv, collect(views))
+    assert inv.total_tax.value == 19.0  # not the 0,00 that would make 100 + 0 = 100
+
+
+def test_legal_notice_fragments_are_not_offered_as_vendor_names():
+    from docpipe.structure.llm.structurer import _LEGAL_NOTICE
+
+    for text in ("SARL au capital de", "Stammkapital 25.000 EUR", "Registergericht Amtsgericht Köln",
+                 "RCS Lyon B 123", "Share capital £100"):
+        assert _LEGAL_NOTICE.search(text), text
+    for text in ("Moulin Vert SARL", "Nordwind Handel GmbH", "Capital Office Supplies Ltd"):
+        assert not _LEGAL_NOTICE.search(text), text

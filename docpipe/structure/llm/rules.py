@@ -63,6 +63,10 @@ def fix_totals(inv: Invoice, cands: Candidates) -> set[str]:
                            for name, c in (("subtotal", s), ("total_tax", x), ("total", t)))
                 if kept < 2 or 0 < float(s.value) < float(x.value):
                     continue
+                # A zero tax makes any amount printed twice a 'triple' (s + 0 = s): no evidence, unless the
+                # chosen tax was zero already.
+                if abs(float(x.value)) < 0.005 and abs(cur["total_tax"].value) >= 0.005:
+                    continue
                 score = (kept, abs(float(t.value) - cur["total"].value) <= 0.005, k, i)
                 if best is None or score > best[0]:
                     best = (score, s, x, t)

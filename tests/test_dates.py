@@ -50,13 +50,14 @@ def test_the_payment_term_decides_when_every_date_is_ambiguous():
 
 def test_us_conventions_without_other_evidence():
     us = ["Harbor Supply Inc.", "12 Main St, Springfield, IL 62704", "Invoice Date: 04/05/2024",
-          "Total Amount Due $1,250.00"]
+          "Subtotal $1,150.00", "Total Amount Due $1,250.00"]
     eu = ["Nordwind Handel GmbH", "Hauptstraße 5, 10115 Berlin", "Rechnungsdatum: 04.05.2024", "Gesamtbetrag 1.250,00 €"]
     assert dayfirst(_doc(us)) is False and _structure(us).invoice_date.value == dt.date(2024, 4, 5)
     assert dayfirst(_doc(eu)) is True and _structure(eu).invoice_date.value == dt.date(2024, 5, 4)
 
 
 def test_english_day_first_documents_stay_day_first():
+    assert dayfirst(_doc(["Kedai Runcit Maju", "Date: 4/08/2024", "$7", "TOTAL 12.50"])) is True  # a stray '$'
     uk = ["Thames Joinery Ltd", "Invoice Date: 04/05/2024", "Total £1,250.00"]
     assert dayfirst(_doc(uk)) is True
     assert extract_invoice(_doc(uk)).invoice_date.value == dt.date(2024, 5, 4)

@@ -8,7 +8,8 @@ first. The evidence, strongest first:
    a document uses one convention throughout;
 2. the payment term: a term of N days printed with an invoice date and a due date that are N days apart in
    one order only (``Invoice Date 11/03/2017``, ``Due Date 12/03/2017``, ``30 days``: 3 November to 3 December);
-3. US conventions: a US dollar amount or a US state and ZIP code on an English document.
+3. US conventions: amounts in US dollars (a ``USD`` code, or two ``$12.34`` amounts: a lone ``$`` is often OCR
+   noise) on an English document.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from .layout import PageView
 
 _NUMERIC = re.compile(r"(?<![\d.])(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})(?![\d.])")
 _TERM = re.compile(r"(\d{1,3})\s*(days?|jours?|tagen?|dagen|giorni|d[íi]as)\b", re.I)
-_US = re.compile(r"\bUSD\b|US\$|\$\s?\d|\b(A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|"
-                 r"O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\s+\d{5}(-\d{4})?\b")
+_USD = re.compile(r"\bUSD\b|US\$")
+_DOLLAR_AMOUNT = re.compile(r"\$\s?\d[\d,]*\.\d{2}\b")
 _ENGLISH = re.compile(r"\b(invoice|date|due|total|amount|bill|payment|terms)\b", re.I)
 
 
@@ -60,7 +61,9 @@ def dayfirst(views: Sequence[PageView], inv: Invoice | None = None) -> bool:
         if len(orders) == 1:
             return orders.pop()
     joined = "\n".join(text)
-    return not (_US.search(joined) and len(_ENGLISH.findall(joined)) >= 3)
+    # US dollars (a USD code, or at least two '$12.34' amounts: one '$' is often OCR noise) on an English page.
+    dollars = bool(_USD.search(joined)) or len(_DOLLAR_AMOUNT.findall(joined)) >= 2
+    return not (dollars and len(_ENGLISH.findall(joined)) >= 3)
 
 
 def _by_term(issued: str, due: str, terms: set[int]) -> bool | None:

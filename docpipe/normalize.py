@@ -111,7 +111,8 @@ def parse_date(text: str, *, dayfirst: bool = True) -> dt.date | None:
 
     Numeric dates are read day-first unless ``dayfirst`` is False; a day above 12 settles it either way.
     """
-    t = _clean(text).rstrip(",;")
+    # Punctuation OCR glues to a printed date ('—01/Apr/2017', '(27/09/2017)', ':13/01/2018') is not part of it.
+    t = _clean(text).rstrip(",;)]").lstrip("—–-:;([")
     squeezed = _SQUEEZE.sub(r"\1", t)
     if squeezed != t and _NUMERIC_DATE.match(squeezed) and re.match(r"^\d", t):
         t = squeezed

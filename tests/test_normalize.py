@@ -66,3 +66,13 @@ def test_date_formats_round_trip(d):
 @given(st.text(max_size=40))
 def test_never_raises(text):
     parse_amount(text), parse_date(text), parse_currency(text), iban_valid(text), normalise_vat_id(text)
+
+
+def test_punctuation_glued_to_a_date_is_ignored():
+    import datetime as dt
+    from docpipe.normalize import parse_date
+
+    for text in ("—01/Apr/2024", "(27/09/2024)", ":13/01/2024", "[13/01/2024]", "–13.01.2024;"):
+        assert parse_date(text) is not None, text
+    assert parse_date("—01/Apr/2024") == dt.date(2024, 4, 1)
+    assert parse_date("-5") is None and parse_date("(12)") is None

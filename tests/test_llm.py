@@ -491,3 +491,16 @@ def test_legal_notice_fragments_are_not_offered_as_vendor_names():
         assert _LEGAL_NOTICE.search(text), text
     for text in ("Moulin Vert SARL", "Nordwind Handel GmbH", "Capital Office Supplies Ltd"):
         assert not _LEGAL_NOTICE.search(text), text
+
+
+def test_no_vendor_name_choice_comes_from_a_legal_notice_line():
+    class Recording(FakeBackend):
+        def complete(self, prompt, schema, *, choices=None, **kw):
+            self.choices = choices
+            return super().complete(prompt, schema, choices=choices, **kw)
+
+    items = INVOICE + [(200, 140, "TVA FR11999999998 - SARL au capital de 120 000,00 €")]
+    backend = Recording([{"vendor_name": None}])
+    LlmStructurer(backend, ask="all").invoice([PageView(page(items))], receipt=False)
+    allowed = backend.choices["vendor_name"]
+    assert "ACME Widgets GmbH" in allowed and not any("SARL" in v or "capital" in v for v in allowed)

@@ -183,7 +183,7 @@ class LlmStructurer:
         # A bare field label ('Vervaldatum', 'Verkäufer:') is no name: the 0.5B model sometimes copied one.
         text_choices = list(dict.fromkeys(c.value for c in cands.by_kind.get("text", [])
                                           if len(c.value) <= 60 and not _is_label(c.value)
-                                          and not _LEGAL_NOTICE.search(c.value)))
+                                          and not _LEGAL_NOTICE.search(cands.lines[c.line][1].text)))
         spec = build_spec(fields, cands, text_choices=text_choices, block_choices=list(blocks))
         skip = [(f.page, f.bbox) for li in inv.line_items for f in (li.description, li.amount)
                 if f is not None and f.page is not None and f.bbox is not None]

@@ -3,8 +3,9 @@
 Reading with every installed language costs Tesseract a recogniser pass per language (on 200-dpi invoice scans
 ``eng+deu+fra+nld`` took 2.05 s per page against 1.14 s for ``eng``). With ``--lang auto`` (the default) a page
 is read with ``eng`` first; when its words say German, French or Dutch, it is read again with ``<that
-language>+eng`` (the first language leads Tesseract's choices), whose models know the language's letters (ä, ß, é, ç, ĳ) and words. English pages, most receipts
-and every drawing pay nothing extra.
+language>+eng`` (the first language leads Tesseract's choices), whose models know the language's letters (ä, ß, é, ç, ĳ) and words. A page that reads poorly
+in English (a noisy scan, a till receipt) is read again with all of ``eng+deu+fra+nld``, whose combined models
+read such scans better (docpipe.read). Clean English pages and every drawing pay nothing extra.
 
 The evidence is function words and invoice vocabulary counted over the page's words (Latin script only; a
 page in another script reads as too few known words to decide and stays ``eng``). A language is chosen when it
@@ -17,6 +18,8 @@ import re
 from collections.abc import Iterable
 
 AUTO = "auto"
+ALL_LANGS = "eng+deu+fra+nld"
+"""Every document language setup installs: the second reading of a page that read poorly (docpipe.read)."""
 MIN_HITS = 4
 
 # Short, frequent words and invoice terms of each language, lower case, without accents where OCR with the

@@ -25,12 +25,13 @@ from .classify import classify
 from .dimension_reading import read_dimension
 from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
-from .language import AUTO, second_pass_lang
+from .language import ALL_LANGS, AUTO, second_pass_lang
 from .ocr import OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
 from .orient import Orienter, rotate_clockwise
 from .types import Line, Page, Word
 
+_ALL_LANGS_BELOW_QUALITY = 0.65  # read_quality under which 'auto' reads the page again with ALL_LANGS
 _OSD_BELOW_QUALITY = 0.45  # read_quality under which OSD is consulted ('auto'); upright pages score > 0.6
 _MIN_TEXT_PX = 18  # Tesseract reads best with capitals ~20-30 px tall; smaller text is upscaled to this
 _MAX_UPSCALE = 3.0
@@ -109,8 +110,13 @@ class PageReader:
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
             elif self.ocr.options.lang == AUTO:
                 t0 = time.perf_counter()
-                second = second_pass_lang(w.text for w in words)
-                if second is not None:  # a German, French or Dutch page: read again with its language
+                # A page that reads poorly (noisy scans, till receipts) is read again with every installed
+                # document language: the combined models read such scans better even when they are English
+                # (SROIE receipts 1-50: 0.865 of the key fields against 0.820 with 'eng' alone). A page that
+                # reads well is read again only when its words say German, French or Dutch.
+                second = (ALL_LANGS if read_quality(words) < _ALL_LANGS_BELOW_QUALITY
+                          else second_pass_lang(w.text for w in words))
+                if second is not None:
                     words = self.read_words(image, lang=second)
                     lines = group_lines(words)
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0

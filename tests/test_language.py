@@ -58,3 +58,22 @@ def test_auto_reads_a_german_page_again_with_german(monkeypatch):
     assert langs == ["eng", "deu+eng"]
     joined = " ".join(ln.text for ln in text.page.lines)
     assert "ü" in joined or "ä" in joined, joined
+
+
+def test_auto_reads_a_poorly_read_page_again_with_every_language(monkeypatch):
+    from docpipe.ingest import RasterPage
+    from docpipe.types import Word
+
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
+    langs = []
+
+    def fake(image, **kw):  # a first reading of short, unsure fragments; the second reads well
+        langs.append(kw.get("lang") or reader.ocr.lang)
+        first = len(langs) == 1  # about half the words unsure: read_quality ~0.56
+        return [Word(text=t, bbox=(100 + 90 * i, 100, 180 + 90 * i, 130),
+                     confidence=(0.9 if i % 2 == 0 else 0.5) if first else 0.95)
+                for i, t in enumerate("TOTAL RM 12.50 CASH 20.00 CHANGE 7.50 THANK YOU".split())]
+
+    monkeypatch.setattr(reader.ocr, "read_words", fake)
+    reader(RasterPage(number=1, image=render_lines([(100, 100, "x")]), dpi=300, pdf_words=None))
+    assert langs == ["eng", "eng+deu+fra+nld"]

@@ -209,3 +209,12 @@ def test_the_number_of_the_corrected_invoice_is_not_this_invoices_number():
              (480, 990, "Ursprungsbeleg-Nr : R87654321012345")]
     inv = extract_invoice([PageView(page(items))])
     assert inv.invoice_number.value == "RK24012345"
+
+
+def test_the_title_number_wins_over_a_number_cited_in_a_remark():
+    items = [(180, 150, "Handelsrechnung (380) Nr. E2024092011804 vom 20.09.2024"),
+             (200, 1500, "Bei Schriftwechsel bitte Ihre Kundennummer 35040727 und Belegnummer 2024092011804 angeben")]
+    assert extract_invoice([PageView(page(items))]).invoice_number.value == "E2024092011804"
+    # a labelled number on its own line still comes first
+    items[1] = (200, 400, "Rechnungsnummer: 2024-118")
+    assert extract_invoice([PageView(page(items))]).invoice_number.value == "2024-118"

@@ -83,6 +83,7 @@ _OTHER_DATE = re.compile(r"deliver(y|ed)|shipp(ing|ed)|lieferdatum|liefer-?\s*(u
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
 """A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
+PROSE_WORDS = 7  # a line of this many words, with a label after its second word, is running text
 _ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/._]{1,30}$", _I)
 _PARTY_STOP = re.compile(r"(vat|tax|ust|tva|btw|tel|phone|fax|e-?mail|iban|bic|www\.|http|@)", _I)
 
@@ -150,12 +151,13 @@ def _text_value(span: Span):
 
 def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
     inv = Invoice()
+    in_prose = False  # the invoice number's label stands inside a sentence ('please quote number 123')
     for field, pick, build in (
         ("invoice_number", _id_value, grounded_text),
         ("purchase_order", _id_value, grounded_text),
         ("due_date", _first_date, grounded_date),
     ):
-        for view, line, _, end in _label_spans(views, field):
+        for view, line, start, end in _label_spans(views, field):
             if field == "invoice_number" and _OTHER_DOCUMENT.search(line.text):
                 continue  # the number of the invoice this one corrects or refers to
             found = _glued(view, line, field) if pick is _id_value else None
@@ -163,9 +165,12 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
             if found:
                 span, value, certainty = found
                 setattr(inv, field, build(span, value, certainty))
+                if field == "invoice_number":
+                    in_prose = start > 1 and len(line.words) >= PROSE_WORDS
                 break
     title = None if receipt else find_title(views)  # 'Rechnung Nr. 4711 vom 05.03.2024' (structure.headings)
-    if inv.invoice_number is None and title is not None and title.number is not None:
+    # The title's number wins over a label inside a sentence of remarks, which may cite another form of it.
+    if (inv.invoice_number is None or in_prose) and title is not None and title.number is not None:
         inv.invoice_number = grounded_text(*title.number)
     inv.payment_terms = _payment_terms(views)
     inv.invoice_date = _invoice_date(views, inv, receipt, title.date if title is not None else None)

@@ -21,7 +21,8 @@ sets, out-of-fold figures in ``models/calibration/MODEL_CARD.md``) and shipped a
 are mapped by a pooled model over ``logit_raw`` alone, fitted on all key fields of the same document kind.
 
 The review decision (:func:`review_reasons`): a document is auto-accepted only when every key field present
-reaches ``threshold`` and no business rule failed; each reason names the field and why it is unsure.
+reaches the review threshold (``--review-threshold``, else the calibration file's default for the document's
+kind) and no business rule failed; each reason names the field and why it is unsure.
 """
 
 from __future__ import annotations
@@ -189,6 +190,11 @@ class Calibrator:
     models: dict[str, dict[str, FieldModel]] = field(default_factory=dict)
     threshold: float = 0.9
     meta: dict = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    """per document kind, the default review threshold (else :attr:`threshold`)"""
+
+    def threshold_for(self, kind: str) -> float:
+        return self.thresholds.get(kind, self.threshold)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Calibrator:
@@ -202,10 +208,11 @@ class Calibrator:
                                  "repository or refit it (python -m models.calibration.fit)") from e
         models = {kind: {name: FieldModel.from_json(m) for name, m in per.items()}
                   for kind, per in data["models"].items()}
-        return cls(models=models, threshold=float(data.get("threshold", 0.9)), meta=data.get("meta", {}))
+        return cls(models=models, threshold=float(data.get("threshold", 0.9)), meta=data.get("meta", {}),
+                   thresholds={k: float(v) for k, v in data.get("thresholds", {}).items()})
 
     def to_json(self) -> dict:
-        return {"threshold": self.threshold, "meta": self.meta,
+        return {"threshold": self.threshold, "thresholds": self.thresholds, "meta": self.meta,
                 "models": {k: {n: m.to_json() for n, m in per.items()} for k, per in self.models.items()}}
 
     def probability(self, kind: str, name: str, x: Mapping[str, float]) -> float:

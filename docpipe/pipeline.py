@@ -61,8 +61,7 @@ class Pipeline:
         self._detector = None  # loaded on the first page, once per process (torch is a large import)
         review = self.options.review
         self.calibrator = Calibrator.load(review.calibration_path()) if review.calibrate else None
-        self.review_threshold = (review.threshold if review.threshold is not None
-                                 else self.calibrator.threshold if self.calibrator is not None else 0.9)
+        self.review_threshold = review.threshold  # None: the calibration file's default per document kind
 
     def probe(self, path: Path, root: Path) -> SourceFile:
         return probe(path, root, self.options.ingest)
@@ -173,7 +172,9 @@ class Pipeline:
         cal = calibrate_invoice(inv, views, kind=doc_type, sources=structured.sources if structured else {},
                                 model_p=structured.model_p if structured else {}, calibrator=self.calibrator,
                                 confirmed_vendor=confirmed_vendor_name(views) if doc_type == "invoice" else None)
-        return review_reasons(cal, threshold=self.review_threshold)
+        threshold = self.review_threshold if self.review_threshold is not None \
+            else self.calibrator.threshold_for(doc_type)
+        return review_reasons(cal, threshold=threshold)
 
     def process(self, path: Path, root: Path | None = None) -> DocumentResult:
         """One document, start to end, in this process. Never raises for a bad input: the result says."""

@@ -288,6 +288,22 @@ def fit(args) -> None:
                                               f"({v['coverage']}), {v['precision']} fully right"
                                               for k, v in per.items() if v["documents"]))
     chosen = chosen if chosen is not None else 0.99
+    per_kind = {}
+    for kind in KEY_FIELDS:  # the same rule per document kind: its own default threshold
+        pk = None
+        for t in sorted(sweep, reverse=True):
+            v = sweep[t][kind]
+            if not v["documents"]:
+                break
+            if v["precision"] is not None and v["precision"] < 0.95:
+                break
+            pk = t
+        if pk is not None:
+            per_kind[kind] = pk
+            print(f"  {kind}: default threshold {pk:.2f}: {sweep[pk][kind]['accepted']}/{sweep[pk][kind]['documents']} "
+                  f"accepted ({sweep[pk][kind]['coverage']}), {sweep[pk][kind]['precision']} fully right (out-of-fold)")
+    report["thresholds"] = per_kind
+    report["auto_accept_per_kind"] = {k: sweep[t][k] for k, t in per_kind.items()}
     print(f"chosen default threshold: {chosen:.2f} (lowest from which out-of-fold precision stays >= 0.95 on each "
           "kind)")
     report["threshold"] = chosen
@@ -295,12 +311,12 @@ def fit(args) -> None:
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     if args.write:
-        cal = Calibrator(models=fit_models(rows), threshold=chosen,
+        cal = Calibrator(models=fit_models(rows), threshold=chosen, thresholds=per_kind,
                          meta={"fitted_on": "shared development sets: 39 real invoices (200-dpi scans), "
                                "SROIE receipts 1-100", "rows": len(rows), "documents": len(docs),
                                "command": "python -m models.calibration.fit fit --rows ROWS --write",
                                "out_of_fold": {k: report.get(k) for k in KEY_FIELDS},
-                               "auto_accept_out_of_fold": report["auto_accept"]})
+                               "auto_accept_out_of_fold": report["auto_accept_per_kind"]})
         DEFAULT_CALIBRATION.parent.mkdir(parents=True, exist_ok=True)
         tmp = DEFAULT_CALIBRATION.with_suffix(".tmp")
         tmp.write_text(json.dumps(cal.to_json(), indent=1) + "\n")

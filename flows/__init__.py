@@ -5,5 +5,6 @@
 - :mod:`flows.artifacts`: the table, summary and overlay artifacts a run publishes
 - :mod:`flows.params`: the flow's parameter model and the cache key
 
-See ``docs/orchestration.md``.
+``flows`` is installed with ``docpipe`` (``pyproject.toml``), so Dask schedulers and workers and Prefect
+workers import the flow's tasks as ``flows.digitize`` wherever they were started. See ``docs/orchestration.md``.
 """

@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from flows.digitize import digitize_folder
-from flows.params import DigitizeParams, add_arguments, check_api_for_dask, params_from_args
+from flows.params import DigitizeParams, add_arguments, check_api_for_dask, check_dask_cluster, params_from_args
 
 DEPLOYMENT = "scheduled-ingest"
 
@@ -27,10 +27,13 @@ def build_deployment(params: DigitizeParams, cron: str, *, name: str = DEPLOYMEN
 
     ``.apply()`` registers it without running anything; ``prefect.serve(deployment)`` registers and serves it.
     """
+    from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
+    # Entrypoint `flows.digitize.digitize_folder` (a module path, not flows/digitize.py): loaded from a file,
+    # the flow and its task would live in a module named `digitize`, which Dask workers cannot import.
     return digitize_folder.to_deployment(
-        name=name, schedule=Cron(cron, timezone=timezone),
+        name=name, schedule=Cron(cron, timezone=timezone), entrypoint_type=EntrypointType.MODULE_PATH,
         parameters={"params": params.model_dump(mode="json")},
         concurrency_limit=1,  # runs share the output folder (and its lock): a second run waits its turn
         tags=["docpipe"], description=f"Digitize new or changed documents of {params.input} into {params.out}")
@@ -44,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--name", default=DEPLOYMENT, help="deployment name")
     a = ap.parse_args(argv)
     check_api_for_dask(a)
-    # Served runs load the flow from flows/digitize.py in a subprocess: the task runner comes from these.
+    if a.dask_address:
+        check_dask_cluster(a.dask_address)
+    # Served runs import the flow (flows.digitize) in a subprocess: the task runner comes from these.
     if a.dask_address:
         os.environ["DOCPIPE_DASK_ADDRESS"] = a.dask_address
     if a.dask_workers:

@@ -40,7 +40,8 @@ from docpipe.overlay import render_overlays
 from docpipe.pipeline import Pipeline, failed_result
 from docpipe.types import DocumentResult, ManifestLine
 from flows.artifacts import key_fields, publish, summary_markdown
-from flows.params import DigitizeParams, add_arguments, cache_key, check_api_for_dask, params_from_args
+from flows.params import (DigitizeParams, add_arguments, cache_key, check_api_for_dask, check_dask_cluster,
+                          params_from_args)
 
 STRUCTURE_LIMIT = "docpipe-structure"
 RETRIES = 2
@@ -61,7 +62,7 @@ def task_runner(*, workers: int | None = None, dask_address: str | None = None, 
 
 
 def task_runner_from_env() -> Any:
-    """For deployments (the flow is loaded from this file): DOCPIPE_DASK_ADDRESS, DOCPIPE_DASK_WORKERS,
+    """For deployments (the flow-run process imports this module): DOCPIPE_DASK_ADDRESS, DOCPIPE_DASK_WORKERS,
     DOCPIPE_FLOW_WORKERS choose the task runner, the same choices as the command-line flags."""
     env = os.environ.get
     return task_runner(workers=int(env("DOCPIPE_FLOW_WORKERS") or 0) or None,
@@ -111,7 +112,8 @@ def process_document(path: str, root: str, rel: str, sha256: str | None, out_dir
     """One document start to end; writes ``out_dir/<output_name(rel)>`` and returns a small summary dict."""
     from prefect.runtime import task_run
 
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # parallelism comes from workers, not Tesseract threads
+    # No OMP_THREAD_LIMIT here: docpipe.ocr gives it to Tesseract's processes only (set in this process, it
+    # would also pin the OpenMP runtime of torch and llama.cpp to one thread).
     t0 = time.perf_counter()
     (pipe, structure_lock), src_path, root_path, out = _pipeline(options_json), Path(path), Path(root), Path(out_dir)
     try:
@@ -266,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     add_arguments(ap)
     a = ap.parse_args(argv)
     check_api_for_dask(a)
+    if a.dask_address:
+        check_dask_cluster(a.dask_address)
     runner = task_runner(workers=a.workers, dask_address=a.dask_address, dask_workers=a.dask_workers)
     state = digitize_folder.with_options(task_runner=runner)(params_from_args(a), return_state=True)
     if state.is_completed():

@@ -78,6 +78,38 @@ def check_api_for_dask(a: argparse.Namespace) -> None:
                          "export PREFECT_API_URL=http://127.0.0.1:4200/api")
 
 
+def worker_code_version() -> str:
+    """Run on a Dask scheduler or worker by :func:`check_dask_cluster`: importable there only when docpipe is
+    installed with its ``flows`` package, the same condition as unpickling the flow's tasks."""
+    return code_version()
+
+
+def check_dask_cluster(address: str, timeout: float = 30.0) -> None:
+    """Fail early, saying what to do, when the Dask scheduler or a worker at ``address`` cannot import the
+    flow's tasks or runs other docpipe code than this process (its results would not match the cache keys).
+
+    Without this check every task fails with Dask's "Error during deserialization of the task graph"."""
+    from distributed import Client
+
+    mine = code_version()
+    fix = ("install docpipe there from the same checkout (`make setup`, or `.venv/bin/pip install -e .`), "
+           "start `dask scheduler` and `dask worker` with that virtualenv's `dask`, and restart them after a "
+           "code update")
+    try:
+        with Client(address, timeout=timeout, set_as_default=False) as client:
+            seen = {"scheduler": client.run_on_scheduler(worker_code_version)}
+            seen.update(client.run(worker_code_version))
+    except OSError as e:
+        raise SystemExit(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    except Exception as e:  # the scheduler or a worker could not unpickle flows.params: not installed there
+        raise SystemExit(f"the Dask cluster at {address} cannot import docpipe's flows "
+                         f"({type(e).__name__}: {e}): {fix}") from None
+    other = {who: v for who, v in seen.items() if v != mine}
+    if other:
+        raise SystemExit(f"the Dask cluster at {address} runs other docpipe code than this process ({mine}): "
+                         + ", ".join(f"{who}: {v}" for who, v in sorted(other.items())) + f"; {fix}")
+
+
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--input", required=True, help="folder of documents")
     ap.add_argument("--out", required=True, help="output folder")
@@ -89,6 +121,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--exclude", action="append", default=[], help="glob on relative paths (repeatable)")
     ap.add_argument("--dpi", type=int, default=300)
     ap.add_argument("--lang", default=OcrOptions().lang, help="Tesseract languages, e.g. eng+deu, or auto")
+    ap.add_argument("--llm", action=argparse.BooleanOptionalAction, default=True,
+                    help="structure with the embedded LLM choosing among grounded candidates; --no-llm: "
+                    "deterministic rules only (like `docpipe run --no-llm`)")
+    ap.add_argument("--detect", action=argparse.BooleanOptionalAction, default=True,
+                    help="find page regions with the CNN detector; --no-detect: whole-page reading")
     ap.add_argument("--structure-slots", type=int, default=1)
     ap.add_argument("--workers", type=int, help="threads for document tasks (default: CPU count)")
     ap.add_argument("--dask-workers", type=int, default=0, help="a local Dask cluster with N processes")
@@ -96,7 +133,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def params_from_args(a: argparse.Namespace) -> DigitizeParams:
-    pipeline = PipelineOptions.model_validate({"workers": 1, "ingest": {"dpi": a.dpi}, "ocr": {"lang": a.lang}})
+    pipeline = PipelineOptions.model_validate({
+        "workers": 1, "ingest": {"dpi": a.dpi}, "ocr": {"lang": a.lang}, "detect": {"enabled": a.detect},
+        "structure": {"backend": "llm" if a.llm else "rules"}})
     return DigitizeParams(input=str(Path(a.input).resolve()), out=str(Path(a.out).resolve()), pipeline=pipeline,
                           sink=a.sink, webhook=a.webhook, overlays=a.overlays, move_processed=a.move_processed,
                           processed_dir=a.processed_dir, exclude=a.exclude, structure_slots=a.structure_slots)

@@ -23,7 +23,7 @@ from flows import digitize as fd  # noqa: E402
 from flows.artifacts import SUMMARY_KEY, TABLE_KEY  # noqa: E402
 from flows.deploy import build_deployment  # noqa: E402
 from flows.params import DigitizeParams  # noqa: E402
-from tests.conftest import render_lines  # noqa: E402
+from tests.conftest import ROOT, render_lines  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -169,4 +169,31 @@ def test_deployment_registers_with_its_cron_schedule(prefect_server, tmp_path):
         assert client.read_deployment_by_name("digitize-folder/scheduled-ingest").id == dep.id
     assert [s.schedule.cron for s in dep.schedules] == ["*/5 * * * *"]
     assert dep.parameters["params"]["input"] == str(tmp_path / "in")
-    assert dep.entrypoint == "flows/digitize.py:digitize_folder"
+    assert dep.entrypoint == "flows.digitize.digitize_folder"
+
+
+def test_deployment_entrypoints_import_the_installed_module():
+    """Loaded from a file path (``flows/digitize.py:…``), the flow and its task would live in a module named
+    ``digitize``, which Dask workers cannot import when they unpickle the task; by module path they are the
+    installed ``flows.digitize``'s own."""
+    import yaml
+    from prefect.flows import load_flow_from_entrypoint
+
+    (spec,) = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    assert spec["entrypoint"] == "flows.digitize.digitize_folder"
+    flow = load_flow_from_entrypoint(spec["entrypoint"])
+    assert flow is fd.digitize_folder and fd.process_document.fn.__module__ == "flows.digitize"
+
+
+def test_task_leaves_omp_thread_limit_to_tesseract(prefect_server, tmp_path, monkeypatch):
+    """OMP_THREAD_LIMIT=1 reaches Tesseract's processes only (docpipe.ocr), as in the CLI: set in the worker
+    process it would pin torch and llama.cpp to one thread."""
+    monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    src = tmp_path / "in" / "a.png"
+    src.parent.mkdir()
+    render_lines([(50, 50, "Total EUR 10.00")], size=(600, 300), font_px=30).save(src, dpi=(150, 150))
+    task = fd.process_document.with_options(refresh_cache=True, result_storage=tmp_path / "results")
+    options = '{"structure": {"backend": "rules"}, "detect": {"enabled": false}}'
+    (tmp_path / "out").mkdir()
+    info = task(str(src), str(src.parent), "a.png", None, str(tmp_path / "out"), options, "none")
+    assert info["status"] == "ok" and "OMP_THREAD_LIMIT" not in os.environ

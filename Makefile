@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= out
 
-.PHONY: setup system venv models run test test-all schema server clean
+.PHONY: setup system venv models run test test-scaleout test-all schema server clean
 
 setup: system venv models
 
@@ -33,7 +33,12 @@ run: setup
 	$(VENV)/bin/docpipe run sample_docs --out $(OUT)
 
 test: setup
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow and not scaleout"
+
+# Scale-out with real processes on 127.0.0.1 (tests/test_scaleout.py): a Prefect server, a Dask scheduler and
+# workers, a work pool with two Prefect workers; about 3 minutes. CI (.ci/run) runs it after `make test`.
+test-scaleout: setup
+	$(PY) -m pytest -q -m scaleout
 
 test-all: setup
 	$(PY) -m pytest -q

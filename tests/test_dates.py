@@ -39,7 +39,7 @@ def test_an_unambiguous_date_decides_the_order(seed):
 
 
 def test_the_payment_term_decides_when_every_date_is_ambiguous():
-    lines = ["Invoice FA-2024-0008", "Invoice Date 11/03/2024", "Payment Terms balance at 30 days",
+    lines = ["Invoice INV-2024-0417", "Invoice Date 11/03/2024", "Payment Terms net 30 days",
              "Due 12/03/2024", "Total 100.00 €"]
     inv = _structure(lines)
     assert inv.invoice_date.value == dt.date(2024, 11, 3)

@@ -499,7 +499,7 @@ def test_no_vendor_name_choice_comes_from_a_legal_notice_line():
             self.choices = choices
             return super().complete(prompt, schema, choices=choices, **kw)
 
-    items = INVOICE + [(200, 140, "TVA FR11999999998 - SARL au capital de 120 000,00 €")]
+    items = INVOICE + [(200, 140, "TVA FR40303265045 - SAS au capital de 50 000,00 €")]
     backend = Recording([{"vendor_name": None}])
     LlmStructurer(backend, ask="all").invoice([PageView(page(items))], receipt=False)
     allowed = backend.choices["vendor_name"]

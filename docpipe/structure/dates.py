@@ -7,7 +7,7 @@ first. The evidence, strongest first:
 1. a date on the page that only one order can read (``11/23/2017`` is month first, ``23/11/2017`` day first):
    a document uses one convention throughout;
 2. the payment term: a term of N days printed with an invoice date and a due date that are N days apart in
-   one order only (``Invoice Date 11/03/2017``, ``Due Date 12/03/2017``, ``30 days``: 3 November to 3 December);
+   one order only (``Invoice Date 04/02/2024``, ``Due Date 05/02/2024``, ``net 30 days``: 2 April to 2 May);
 3. US conventions: amounts in US dollars (a ``USD`` code, or two ``$12.34`` amounts: a lone ``$`` is often OCR
    noise) on an English document.
 """

@@ -8,7 +8,7 @@ Two layouts the field labels of :mod:`.invoice` miss, both common across vendors
   ``Handelsrechnung``), credit notes and corrections included (``Gutschrift``, ``Rechnungskorrektur``,
   ``Avoir``, ``Creditnota``). The number is the first ID after the title word: right after it (with only an
   EDI document-type code in parentheses between), or after a number label (``Nr.``, ``No.``, ``N°``, ``#``)
-  within a few words (``Rechnung des Versicherers Nr. 12``). A date after ``vom``/``du``/``of``/``dated``/``van``
+  within a few words (``Rechnung der Stadtwerke Nr. 12``). A date after ``vom``/``du``/``of``/``dated``/``van``
   in the same line is the invoice date.
 - **Labelled party sections** (EN 16931 visualisations, ERP print-outs, form-like invoices): a heading that
   names the role (``Verkäufer``, ``Seller``, ``Supplier``, ``Vendeur``, ``Verkoper``; ``Käufer``, ``Buyer``,
@@ -69,7 +69,7 @@ def title_fields(view: PageView, line: Line) -> TitleFields | None:
     number = None
     while i < len(words):
         t = words[i].text
-        if t.startswith("(") and not labelled:  # an EDI type code or a qualifier: '(380)', '(Selbst ausgestellt)'
+        if t.startswith("(") and not labelled:  # a document type code (UNTDID 1001, '(380)') or a qualifier
             while i < len(words) and not words[i].text.rstrip(",.;:").endswith(")"):
                 i += 1
             i += 1
@@ -150,7 +150,7 @@ def party_names(view: PageView) -> dict[str, Span]:
             if not m or other.bbox[0] > line.bbox[0] + 3 * view.text_height:
                 continue
             label_words = len(other.text[:m.end()].split())
-            if label_words < len(other.words):  # 'Name: Lieferant GmbH' on one line
+            if label_words < len(other.words):  # 'Name: <company>' on one line
                 out[role] = view.span(other, label_words)
             else:  # 'Name:' with the value in the next column, on one line or several
                 right = view.same_row(other, right_of=other.bbox[2])

@@ -338,7 +338,7 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
            and (customer_box is None or not inside(ln.bbox, customer_box))
            and not any(LABELS[f].search(ln.text) for f in ("invoice_number", "invoice_date", "customer"))
            and sum(ch.isalpha() for ch in ln.text) >= 3
-           and title_fields(view, ln) is None]  # 'Invoice FA-2024-0008' is the title, not a name
+           and title_fields(view, ln) is None]  # 'Invoice INV-2024-0417' is the title, not a name
     sections = {} if receipt else party_names(view)  # 'Seller / Name: ...' (structure.headings)
     if "customer" in sections and customer.name is None:
         span = sections["customer"]

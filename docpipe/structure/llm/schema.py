@@ -114,7 +114,7 @@ def build_spec(fields: tuple[FieldSpec, ...], cands, *, text_choices: list[str],
         elif f.kind in ("date", "amount", "id"):
             texts = cands.texts(f.kind)
             if f.name == "invoice_number":
-                # IDs on a line that names the document and a number ('Rechnung Nr. 471102', 'Invoice #12')
+                # IDs on a line that names the document and a number ('Rechnung Nr. 4711', 'Invoice #12')
                 # are the only choices when there are any: the model otherwise takes customer/order numbers.
                 labelled = [t for t in texts if any(_INVOICE_NO.search(cands.lines[c.line][1].text)
                                                     for c in cands.matching("id", t))]

@@ -402,7 +402,7 @@ _PARTY_LABEL = re.compile(r"(verk[äa]ufer|k[äa]ufer|seller|buyer|vendor|suppli
                           r"acheteur|leverancier|verkoper|koper|from|von|de|van|to|an|[àa]|aan|name|nom|naam)", re.I)
 
 
-# Legal notices print the company's form and registration beside a name-like phrase ('SARL au capital de 120 000 €',
+# Legal notices print the company's form and registration beside a name-like phrase ('SAS au capital de 50 000 €',
 # 'Sitz der Gesellschaft', 'Registergericht'): a fragment of one is no vendor name.
 _LEGAL_NOTICE = re.compile(r"\bau\s*capital\b|capital\s*social|stammkapital|registergericht|handelsregister|"
                            r"amtsgericht|sitz\s*der\s*gesellschaft|gesch[äa]ftsf[üu]hr|\brcs\b|\bsiret\b|"

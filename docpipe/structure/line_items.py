@@ -3,6 +3,13 @@
 Columns come from the header words' x-positions (description, quantity, unit, unit price, amount). A row whose
 right-most token is an amount is an item; a text-only row right under an item continues its description.
 Without a header (receipts), rows of text ending in an amount above the first total row are items.
+
+Table layouts that need more than one row per item (ERP and e-invoice renderings, grouped quotes):
+- a row with its quantity or unit price but an empty amount cell takes the amount from the row just under it
+  (the amount is centred on a two-line description);
+- a second header line ('excl. VAT') before the first item is not the end of the table;
+- a section subtotal (the sum of the section's items) followed by more items, and a detail line with a stop
+  word but no amount ('Tax: 5%') inside an item, do not end the table either.
 """
 
 from __future__ import annotations
@@ -20,17 +27,22 @@ HEADERS = {
                               r"beschreibung|artikel|leistung|position|d[ée]signation|libell[ée]|produit|"
                               r"omschrijving|artikel|product)$", _I),
     "quantity": re.compile(r"^(qty|quantity|menge|anzahl|qt[ée]|quantit[ée]|aantal|hours|hrs|stk|units?|"
-                           r"unit[ée]|einheit|eenheid)\.?$", _I),
+                           r"unit[ée]|einheit|eenheid|nombre|nb|nbre|stuks)\.?$", _I),
     "unit_price": re.compile(r"^(price|rate|unit\s*price|einzelpreis|preis|e-?preis|prix|p\.?u\.?|"
                              r"prix\s*unitaire|prijs|stukprijs|tarief|eenheidsprijs|"
-                             r"(netto|brutto|st[üu]ck)preis|net\s*price|prix\s*(ht|net))\.?$", _I),
+                             r"(netto|brutto|st[üu]ck)preis|net\s*price|prix\s*(ht|net)|"
+                             # German compounds: 'VK-Preis', 'Listenpreis' (not 'Gesamtpreis', an amount)
+                             r"(?!gesamt)[a-zäöü]+-?preis)\.?$", _I),
     "amount": re.compile(r"^(amount|total|line\s*total|betrag|gesamt|gesamtpreis|summe|montant|total\s*ht|"
                          r"bedrag|totaal|(netto|brutto|positions|gesamt)betrag|net\s*amount|montant\s*(ht|ttc)|"
-                         r"total\s*ttc|prix\s*total)$", _I),
+                         r"total\s*ttc|prix\s*total|line\s*amount|extension|"
+                         # German compounds: 'Zeilenbetrag', 'Positionsbetrag', 'Nettobetrag'
+                         r"[a-zäöü]+betrag|gesamtpreis)$", _I),
 }
 _STOP = re.compile(r"sub-?\s*total|zwischensumme|sous-?\s*total|subtotaal|\btotal\b|gesamtbetrag|\bsumme\b|"
-                   r"totaal|netto|\bvat\b|\btax\b|mwst|\btva\b|\bbtw\b|\bgst\b|\bsst\b|cash|change|rounding|"
-                   r"tender|balance|payment|amount\s*due|"
+                   r"totaal|netto|\bvat\b|\btax\b|mwst|\btva\b|\bbtw\b|\bgst\b|\bsst\b|"
+                   # whole words: a product name may hold them ('StandardExchange', 'Tendering service')
+                   r"\b(cash|change|rounding|tender(ed)?|balance|payment)\b|amount\s*due|"
                    # a VAT breakdown or the document's sums after the items ('Umsatzsteueraufschlüsselung',
                    # 'Positionssumme', 'Belegsummen', 'récapitulatif TVA')
                    r"steuer|aufschl[üu]sselung|positionssumme|belegsumme|r[ée]capitulatif|base\s*ht", _I)
@@ -60,7 +72,16 @@ def _header_columns(view: PageView, row) -> dict[str, tuple[int, int]] | None:
                 continue
             break
         i += 1
-    return cols if len(cols) >= 3 or (len(cols) == 2 and "amount" in cols) else None
+    if not (len(cols) >= 3 or (len(cols) == 2 and "amount" in cols)):
+        return None
+    if "description" in cols and all(w.bbox[0] >= cols["description"][0] for w in words):
+        # The description header is the row's first: its cell runs from the table's left edge, wherever the
+        # header stands over it (a centred 'Désignation' over left-aligned text).
+        cols[_FROM_LEFT] = (0, 0)
+    return cols
+
+
+_FROM_LEFT = "description_from_left"
 
 
 def extract_line_items(views: list[PageView]) -> list[LineItem]:
@@ -87,19 +108,55 @@ def extract_line_items(views: list[PageView]) -> list[LineItem]:
 def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
     items: list[LineItem] = []
     last_bottom = None
-    for row in rows:
+    h = view.text_height
+    pending: tuple[LineItem, int] | None = None  # an item row whose amount cell is on the row under it
+    section_start, after_section = 0, False
+    for idx, row in enumerate(rows):
         text = " ".join(ln.text for ln in row)
+        amounts = [a for ln in row for a in amounts_in(view.span(ln))]
+        words = [w for ln in row for w in ln.words]
         if _STOP.search(text):
+            money = [a for a in amounts if _CENTS.search(a[0].text)]
+            if cols and not items and not money:
+                continue  # a second header line ('excl. VAT', 'ohne MwSt.') above the first item
+            if items and not money and _item_ahead(view, rows, idx + 1, cols, 1):
+                continue  # a detail line inside an item ('Tax: 5%', 'VAT exempt')
+            if items and money and _item_ahead(view, rows, idx + 1, cols, 2) and abs(
+                    money[-1][1] - sum(it.amount.value for it in items[section_start:] if it.amount)) < 0.005:
+                section_start, after_section, last_bottom = len(items), True, None
+                continue  # a section's subtotal, with more sections after it
             if items or cols:
                 break
             continue
-        amounts = [a for ln in row for a in amounts_in(view.span(ln))]
+        if cols and "amount" in cols and not _amount_cell_used(words, cols, h):
+            item = _item_without_amount(view, words, amounts, cols)
+            if item is not None:
+                pending = (item, max(ln.bbox[3] for ln in row))
+                continue
+        if pending is not None:
+            item, bottom = pending
+            pending = None
+            if _amount_cell_below(row, amounts, words, bottom, cols, h):
+                amount_span, amount = amounts[-1]
+                item.amount = grounded_number(amount_span, amount, 0.75)
+                extra = [w for w in _description_words(words, amounts, cols, h) if w.bbox[2] <= amount_span.bbox[0]]
+                if extra and item.description is not None:
+                    span = Span(view.number, tuple(extra))
+                    desc = item.description
+                    item.description = desc.model_copy(update={
+                        "value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
+                        "bbox": union([desc.bbox, span.bbox]) if desc.bbox else span.bbox})
+                items.append(item)
+                last_bottom, after_section = max(ln.bbox[3] for ln in row), False
+                continue
         if not cols:
             # Without a table header (receipts), an item row ends in a price with cents; other rows
             # (addresses, dates, card numbers) are passed over rather than ending the list.
             if not amounts or not _CENTS.search(amounts[-1][0].text):
                 continue
         if not amounts:
+            if after_section:
+                continue  # the next section's heading ('--- Food ---')
             # A text-only row just under an item continues its description (wrapped text).
             if items and last_bottom is not None and row[0].bbox[1] - last_bottom < 1.2 * view.text_height:
                 desc = items[-1].description
@@ -109,11 +166,10 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                         "value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
                         "bbox": span.bbox if desc.bbox is None else union([desc.bbox, span.bbox])})
                     last_bottom = row[0].bbox[3]
-            elif items:
-                break  # the table ended
+            elif items and not _item_ahead(view, rows, idx + 1, cols, 3):
+                break  # the table ended (detail lines between items, 'Period: 01.10. to 31.10.', do not end it)
             continue
         amount_span, amount = amounts[-1]
-        words = [w for ln in row for w in ln.words]
         unread = False
         if cols and "amount" in cols and not _under_column(amount_span.bbox, cols["amount"], view.text_height):
             if not any(_under_column(w.bbox, cols["amount"], view.text_height) for w in words):
@@ -138,8 +194,71 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
         if item.quantity is not None:
             item.unit = _unit_after(after, item.quantity.bbox, view)
         items.append(item)
-        last_bottom = max(ln.bbox[3] for ln in row)
+        last_bottom, after_section = max(ln.bbox[3] for ln in row), False
     return items
+
+
+def _amount_cell_used(words, cols, h) -> bool:
+    """Whether anything but a percentage (a tax rate's cell runs close) stands under the amount header."""
+    return any(_under_column(w.bbox, cols["amount"], h) and not w.text.endswith("%") for w in words)
+
+
+def _numbers_in_columns(words, amounts, cols, h, keys=("quantity", "unit_price")):
+    """The numbers of a row that stand under the quantity or unit price header."""
+    nums = [(Span(0, (w,)), _quantity(w.text)) for w in words if _QTY.match(w.text)] + list(amounts)
+    return [(s, v) for s, v in nums if v is not None
+            and any(k in cols and _under_column(s.bbox, cols[k], h) for k in keys)]
+
+
+def _item_without_amount(view: PageView, words, amounts, cols) -> LineItem | None:
+    """An item row with a description and a quantity or unit price but nothing in the amount column: the
+    amount stands on the row under it (a cell centred on a two-line description). None for other rows."""
+    h = view.text_height
+    if not _numbers_in_columns(words, amounts, cols, h):
+        return None
+    desc_words = _description_words(words, amounts, cols, h)
+    if not desc_words or sum(ch.isalpha() for w in desc_words for ch in w.text) < 2:
+        return None
+    item = LineItem(description=grounded_text(Span(view.number, tuple(desc_words)), None, 0.7))
+    after = [w for w in words if w.bbox[0] >= desc_words[-1].bbox[2]]
+    numbers = [(Span(view.number, (w,)), _quantity(w.text)) for w in after if _QTY.match(w.text)]
+    item.quantity = _in_column(numbers, cols.get("quantity"), h, 0.75)
+    item.unit_price = _in_column([a for a in amounts if a[0].bbox[0] >= desc_words[-1].bbox[2]],
+                                 cols.get("unit_price"), h, 0.7)
+    if item.quantity is not None:
+        item.unit = _unit_after(after, item.quantity.bbox, view)
+    return item
+
+
+def _amount_cell_below(row, amounts, words, bottom, cols, h) -> bool:
+    """Whether ``row``, right under a row that lacks its amount, holds that amount: an amount under the amount
+    header and no quantity or unit price of its own (which would make it the next item)."""
+    return bool(amounts) and row[0].bbox[1] - bottom < 1.6 * h and min(ln.bbox[1] for ln in row) - bottom < 1.6 * h \
+        and _under_column(amounts[-1][0].bbox, cols["amount"], h) \
+        and not _numbers_in_columns(words, amounts[:-1], cols, h)
+
+
+def _item_ahead(view: PageView, rows, start: int, cols, text_rows: int) -> bool:
+    """Whether an item row (an amount with cents, and a description) follows ``rows[start]``, past at most
+    ``text_rows`` rows of text only; a stop word first means the table has ended."""
+    h = view.text_height
+    for row in rows[start:start + text_rows + 1]:
+        text = " ".join(ln.text for ln in row)
+        if _STOP.search(text):
+            return False
+        all_amounts = [a for ln in row for a in amounts_in(view.span(ln))]
+        amounts = [a for a in all_amounts if _CENTS.search(a[0].text)]
+        words = [w for ln in row for w in ln.words]
+        if cols and "amount" in cols and not _amount_cell_used(words, cols, h) \
+                and _item_without_amount(view, words, all_amounts, cols) is not None:
+            return True  # an item whose amount is on the row under it
+        if not amounts:
+            continue
+        if cols and "amount" in cols and not _under_column(amounts[-1][0].bbox, cols["amount"], h):
+            return False
+        desc = _description_words(words, amounts, cols, h)
+        return sum(ch.isalpha() for w in desc for ch in w.text) >= 2
+    return False
 
 
 def _under_column(b, col, h) -> bool:
@@ -155,7 +274,9 @@ def _description_words(words, amounts, cols, h):
         numeric = [cols[k][0] for k in ("quantity", "unit_price", "amount") if k in cols and cols[k][0] > cols[
             "description"][0]]
         right = min(numeric) - 0.5 * h if numeric else float("inf")
-        return [w for w in words if w.bbox[2] > cols["description"][0] - 2 * h and w.bbox[2] <= right]
+        left = float("-inf") if _FROM_LEFT in cols else cols["description"][0] - 2 * h
+        return [w for w in words if left < w.bbox[2] <= right and not (_QTY.match(w.text) and any(
+            k in cols and _under_column(w.bbox, cols[k], h) for k in ("quantity", "unit_price")))]
     first_text = next((i for i, w in enumerate(words) if sum(ch.isalpha() for ch in w.text) >= 2), None)
     if first_text is None:
         return []

@@ -110,11 +110,13 @@ class PageReader:
                 timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
             elif self.ocr.options.lang == AUTO:
                 t0 = time.perf_counter()
-                # A page that reads poorly (noisy scans, till receipts) is read again with every installed
-                # document language: the combined models read such scans better even when they are English
-                # (SROIE receipts 1-50: 0.865 of the key fields against 0.820 with 'eng' alone). A page that
-                # reads well is read again only when its words say German, French or Dutch.
+                # A page that reads poorly (noisy scans) or reads as a receipt (thermal till prints, which
+                # read poorly even when the words come out) is read again with every installed document
+                # language: the combined models read such scans better even when they are English (SROIE
+                # receipts 1-50, development figures: 0.870 of the key fields against 0.830 when only poorly
+                # read pages were). Other pages are read again only when their words say German, French or Dutch.
                 second = (ALL_LANGS if read_quality(words) < _ALL_LANGS_BELOW_QUALITY
+                          or self.page_kind(image, raster, lines) == "receipt"
                           else second_pass_lang(w.text for w in words))
                 if second is not None:
                     words = self.read_words(image, lang=second)
@@ -166,9 +168,14 @@ class PageReader:
 
     def drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
         """Whether the page's first OCR lines look like a drawing's (:func:`docpipe.classify.classify` on them)."""
+        return self.page_kind(image, raster, lines) == "drawing"
+
+    @staticmethod
+    def page_kind(image: Image.Image, raster: RasterPage, lines: list[Line]) -> str:
+        """The document type the page's first OCR lines suggest (:func:`docpipe.classify.classify` on them)."""
         probe = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, text_source="ocr",
                      lines=lines)
-        return classify([probe])[0] == "drawing"
+        return classify([probe])[0]
 
     def read_words(self, image: Image.Image, *, psm: int | None = None, height: float | None | str = "measure",
                    lang: str | None = None) -> list[Word]:

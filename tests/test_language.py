@@ -77,3 +77,27 @@ def test_auto_reads_a_poorly_read_page_again_with_every_language(monkeypatch):
     monkeypatch.setattr(reader.ocr, "read_words", fake)
     reader(RasterPage(number=1, image=render_lines([(100, 100, "x")]), dpi=300, pdf_words=None))
     assert langs == ["eng", "eng+deu+fra+nld"]
+
+
+def test_auto_reads_a_receipt_again_with_every_language_even_when_it_reads_well(monkeypatch):
+    # Till receipts (a narrow page, receipt words) read better with the combined models, English or not.
+    from docpipe.ingest import RasterPage
+    from docpipe.types import Word
+
+    def run(width, height, text):
+        reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
+        langs = []
+
+        def fake(image, **kw):
+            langs.append(kw.get("lang") or reader.ocr.lang)
+            return [Word(text=t, bbox=(20 + 60 * (i % 6), 100 + 40 * (i // 6), 70 + 60 * (i % 6), 130 + 40 * (i // 6)),
+                         confidence=0.95) for i, t in enumerate(text.split())]
+
+        monkeypatch.setattr(reader.ocr, "read_words", fake)
+        image = render_lines([(10, 10, "x")]).resize((width, height))
+        reader(RasterPage(number=1, image=image, dpi=300, pdf_words=None))
+        return langs
+
+    till = "SUPERMART SDN BHD CASHIER 04 ITEM QTY TOTAL 12.50 CASH 20.00 CHANGE 7.50 THANK YOU PLEASE COME AGAIN"
+    assert run(600, 1800, till) == ["eng", "eng+deu+fra+nld"]
+    assert run(2480, 3508, TEXTS["eng"]) == ["eng"]  # an English invoice that reads well: one pass

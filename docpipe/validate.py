@@ -1,8 +1,9 @@
 """Validate: business rules over a structured document; each failed rule is a review reason.
 
 Invoices: line items sum to the subtotal (or, for gross-priced items, to the total), subtotal + tax = total (±0.01, also ±0.01 per line item for
-rounding), due date not before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields
-present. Drawings: a drawing number, tolerances whose upper limit is not below the lower one.
+rounding), each item's quantity x unit price = its amount unless the item amounts add up to the document's sums,
+due date not before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields present.
+Drawings: a drawing number, tolerances whose upper limit is not below the lower one.
 """
 
 from __future__ import annotations
@@ -22,18 +23,23 @@ def check_invoice(inv: Invoice, *, receipt: bool = False) -> list[str]:
     if not receipt and inv.vendor.name is None:
         reasons.append("vendor name not found")
     items = [li.amount.value for li in inv.line_items if li.amount is not None]
+    reconciled = False  # the item amounts add up to the subtotal (or, gross-priced, to the total)
     if inv.subtotal and items and len(items) == len(inv.line_items):
         total_items = round(sum(items), 2)
         slack = TOLERANCE * max(1, len(items))
         # Gross-priced items (B2C invoices print line amounts including VAT) sum to the total instead.
         gross = inv.total is not None and abs(total_items - inv.total.value) <= slack
-        if abs(total_items - inv.subtotal.value) > slack and not gross:
+        reconciled = gross or abs(total_items - inv.subtotal.value) <= slack
+        if not reconciled:
             reasons.append(f"line items sum to {total_items:.2f}, not the subtotal {inv.subtotal.value:.2f}")
     if inv.subtotal and inv.total_tax and inv.total:
         expected = round(inv.subtotal.value + inv.total_tax.value, 2)
         if abs(expected - inv.total.value) > TOLERANCE:
             reasons.append(f"total {inv.total.value:.2f} does not equal subtotal + tax ({expected:.2f})")
-    for li in inv.line_items:
+    # When the amounts add up to the document's sums they are confirmed; an item whose quantity x unit price
+    # differs from its amount then prints a discount, a price per 10 or 100 units or a net price beside a
+    # gross amount (tables of discounted and insurance-tax invoices): its price, not the document, is in doubt.
+    for li in inv.line_items if not reconciled else ():
         if li.quantity and li.unit_price and li.amount:
             if abs(li.quantity.value * li.unit_price.value - li.amount.value) > max(TOLERANCE, 0.005 * li.amount.value):
                 desc = li.description.value[:40] if li.description else "?"

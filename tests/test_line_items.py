@@ -132,3 +132,23 @@ def test_a_product_name_holding_a_stop_word_is_an_item(name):
             (220, 1166, "1"), (420, 1165, f"{name} 2030"), (1368, 1165, "3,89"), (1541, 1165, "3,89"),
             (1300, 1300, "Summe"), (1541, 1300, "3,89")]
     assert _items(rows) == [(f"{name} 2030", None, 3.89)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_item_arithmetic_is_a_review_reason_only_when_the_amounts_do_not_add_up(seed):
+    from docpipe.types import GroundedNumber, Invoice, LineItem
+    from docpipe.validate import check_invoice
+
+    def n(v):
+        return GroundedNumber(value=v, text=str(v), confidence=0.9, page=1, bbox=(1, 1, 2, 2))
+    rnd = random.Random(seed)
+    qty, price, discount = rnd.randrange(1, 9), rnd.randrange(100, 9000) / 100, rnd.choice([0.05, 0.1, 0.2])
+    a = round(qty * price * (1 - discount), 2)  # a discounted item: quantity x price is not its amount
+    b = round(rnd.randrange(100, 9000) / 100, 2)
+    items = [LineItem(quantity=n(float(qty)), unit_price=n(price), amount=n(a)), LineItem(amount=n(b))]
+    net = round(a + b, 2)
+    inv = Invoice(subtotal=n(net), total_tax=n(0.0), total=n(net), line_items=items)
+    assert not any("line item" in r for r in check_invoice(inv))
+    inv.subtotal, inv.total = n(round(net + 1, 2)), n(round(net + 1, 2))  # the amounts no longer add up
+    reasons = check_invoice(inv)
+    assert any("line items sum" in r for r in reasons) and any("quantity x unit price" in r for r in reasons)

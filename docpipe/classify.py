@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .dimensions import looks_like_dimension, parse_dimension
+from .drawing.dimensions import looks_like_dimension, parse_dimension
 from .types import DocType, Page
 
 _INVOICE = re.compile(

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image
 
 from .classify import classify
-from .dimension_reading import read_dimension
+from .drawing.repairs import read_dimension
 from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
 from .language import ALL_LANGS, AUTO, second_pass_lang
@@ -214,7 +214,7 @@ class PageReader:
         text is vertical (the detector's flag, or a box much taller than wide), scaled so that its letters are
         ~30 px tall, and all crops are stacked into one image that Tesseract reads twice, side by side (psm 6
         and 11: one process start per mode instead of one per crop). A crop's text is kept where it reads as a dimension
-        (:func:`docpipe.dimension_reading.read_dimension`: the parser decides, not the detector's
+        (:func:`docpipe.drawing.repairs.read_dimension`: the parser decides, not the detector's
         confidence), with deviations stacked beside it; it replaces the page-OCR lines inside it that did
         not read as one (misreads of the same ink). ``detected`` are
         :class:`docpipe.detect.DetectedRegion` in ``text.image`` pixels.

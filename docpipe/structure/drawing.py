@@ -3,7 +3,7 @@ notes after a NOTES heading, tables from the detector's table regions (:mod:`.ta
 grounded in page words.
 
 Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
-runs that :func:`docpipe.dimension_reading.read_dimension` accepts (the parser, after undoing OCR confusions
+runs that :func:`docpipe.drawing.repairs.read_dimension` accepts (the parser, after undoing OCR confusions
 such as ``038`` for ``Ø38``), outside the title block and notes; stacked tolerances and limit dimensions
 are joined (:mod:`.stacks`).
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 
-from ..dimension_reading import read_dimension
-from ..dimensions import with_general_tolerance
+from ..drawing.repairs import read_dimension
+from ..drawing.dimensions import with_general_tolerance
 from ..geometry import centre_in, mostly_inside, union
-from ..iso2768 import parse_general_tolerance
+from ..drawing.iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
 from .layout import PageView, Span, grounded_date, grounded_text, word_range

@@ -209,13 +209,14 @@ def synth(
     receipts: Annotated[int, typer.Option(help="Number of receipts.")] = 2,
     drawings: Annotated[int, typer.Option(help="Number of drawings.")] = 2,
     others: Annotated[int, typer.Option(help="Number of other documents.")] = 1,
+    plans: Annotated[int, typer.Option(help="Number of floor plans (architectural drawings).")] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same documents.")] = 0,
 ) -> None:
     """Generate synthetic documents with exact ground truth."""
     from .synth import generate, write_samples
 
     paths = write_samples(out) if samples else generate(out, invoices=invoices, receipts=receipts,
-                                                       drawings=drawings, others=others, seed=seed)
+                                                       drawings=drawings, others=others, plans=plans, seed=seed)
     typer.echo(f"wrote {len(paths)} documents to {out}")
 
 

@@ -104,6 +104,11 @@ class StructureOptions(_Options):
     llm_model: Path | None = Field(
         None, description="GGUF file for the embedded model; default $DOCPIPE_LLM_MODEL, else the one "
         "scripts/setup-models.sh fetches into models/llm/")
+    llm_engine: Literal["llamacpp", "transformers"] = Field(
+        "llamacpp", description="what runs the embedded model: 'llamacpp' (default: llama-cpp-python, see "
+        "models/llm/MODEL_CARD.md) or 'transformers' (the same GGUF weights dequantised and run by "
+        "transformers on torch, converted once into ~/.cache/docpipe/transformers; llm_model may also be a folder "
+        "of transformers weights); both use the same constrained decoder")
     llm_url: str | None = Field(
         None, description="OpenAI-compatible server (vLLM, Ollama, llama.cpp server), e.g. http://gpu:8000/v1; "
         "default $DOCPIPE_LLM_URL; its API key is read from $DOCPIPE_LLM_API_KEY")

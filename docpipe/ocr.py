@@ -4,10 +4,10 @@ Boxes are page pixels of the image passed in; confidences are Tesseract's 0-100 
 Tesseract runs as one process per call (:func:`run_tesseract`), with ``OMP_THREAD_LIMIT=1`` in its environment
 only (unless the user set one): page-level parallelism beats Tesseract's own threads on 2 cores, and set in this
 process the limit would also bind the OpenMP runtime that torch and llama.cpp share, pinning the model to one
-thread. The image is streamed to Tesseract's standard input as uncompressed PGM/PPM (PNG would cost ~0.3 s of
-encoding per full page, per call) and its TSV read from its standard output: no temporary files, so a worker
-killed mid-page (a batch's time limit, out of memory) leaves nothing behind in the temporary folder (a 300-dpi
-A1 sheet was a 35 MB ``docpipe-ocr-*.pnm`` there). Each call's CPU seconds (the Tesseract process's own, from
+thread. The image goes to Tesseract as uncompressed PGM/PPM (PNG would cost ~0.3 s of encoding per full page,
+per call) in a file without a name (``memfd``, passed as ``/dev/fd/N``), and its TSV comes back on its standard
+output: a worker killed mid-page (a batch's time limit, out of memory) leaves nothing behind in the temporary
+folder (named temporary files did: a 300-dpi sheet was a 35 MB ``docpipe-ocr-*.pnm`` there). Each call's CPU seconds (the Tesseract process's own, from
 ``wait4``) are added to the :class:`CpuMeter` objects open in the calling thread.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -176,44 +177,49 @@ class _Child(subprocess.Popen):
 
 
 def run_tesseract(image: Image.Image, args: Sequence[str], *, timeout: float = _TIMEOUT_S) -> str:
-    """Tesseract's standard output for ``tesseract stdin stdout *args`` on ``image``, which is streamed to its
-    standard input as PGM/PPM. Raises :class:`TesseractFailed` (non-zero exit), :class:`ModelLoadError` (no
-    tesseract) or :class:`OcrError` (over ``timeout`` seconds: the process is killed)."""
-    # Pages arrive as "L" from ingest; anything else gets ingest's conversion (white under transparency,
-    # 16-bit scaled to 8-bit), which the PNM writer takes.
-    image = image if image.mode in ("1", "L", "RGB") else to_gray(image)
-    read_end, write_end = os.pipe()
-    try:
-        proc = _Child([pytesseract.pytesseract.tesseract_cmd, "stdin", "stdout", *args], stdin=read_end,
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(_TESSERACT_ENV.items()))
-    except FileNotFoundError as e:
-        os.close(write_end)
-        raise ModelLoadError("tesseract is not installed or not on PATH; run `make setup`") from e
-    finally:
-        os.close(read_end)
-
-    def feed() -> None:
+    """Tesseract's standard output for ``tesseract <image> stdout *args``. Raises :class:`TesseractFailed`
+    (non-zero exit), :class:`ModelLoadError` (no tesseract) or :class:`OcrError` (over ``timeout`` seconds: the
+    process is killed)."""
+    with _anonymous_copy(image) as fd:
         try:
-            with os.fdopen(write_end, "wb") as f:
-                image.save(f, format="PPM")
-        except (BrokenPipeError, OSError):  # Tesseract stopped reading (killed, or it failed early)
-            pass
-
-    feeder = threading.Thread(target=feed, daemon=True)
-    feeder.start()
-    try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired as e:
-        proc.kill()
-        proc.communicate()
-        raise OcrError(f"Tesseract took longer than {timeout:.0f} s on this page; check the image") from e
-    finally:
-        feeder.join()
-        if proc.rusage is not None:
-            CpuMeter.add_children(proc.rusage.ru_utime + proc.rusage.ru_stime)
+            proc = _Child([pytesseract.pytesseract.tesseract_cmd, f"/dev/fd/{fd}", "stdout", *args],
+                          pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=dict(_TESSERACT_ENV.items()))
+        except FileNotFoundError as e:
+            raise ModelLoadError("tesseract is not installed or not on PATH; run `make setup`") from e
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            proc.kill()
+            proc.communicate()
+            raise OcrError(f"Tesseract took longer than {timeout:.0f} s on this page; check the image") from e
+        finally:
+            if proc.rusage is not None:
+                CpuMeter.add_children(proc.rusage.ru_utime + proc.rusage.ru_stime)
     if proc.returncode:
         raise TesseractFailed(proc.returncode, " ".join(err.decode("utf-8", "replace").split()))
     return out.decode("utf-8", "replace")
+
+
+@contextmanager
+def _anonymous_copy(image: Image.Image) -> Iterator[int]:
+    """A file descriptor of an uncompressed PGM/PPM copy of ``image`` in a file without a name (memfd, else an
+    unlinked temporary file): nothing to clean up, whatever kills this process. (Tesseract reads standard input
+    a character at a time: 0.4 s more CPU than a file on a 300-dpi A3 page.)"""
+    # Pages arrive as "L" from ingest; anything else gets ingest's conversion (white under transparency,
+    # 16-bit scaled to 8-bit), which the PNM writer takes.
+    image = image if image.mode in ("1", "L", "RGB") else to_gray(image)
+    try:
+        fd = os.memfd_create("docpipe-ocr")
+    except (AttributeError, OSError):
+        with tempfile.TemporaryFile(prefix="docpipe-ocr-") as f:
+            fd = os.dup(f.fileno())
+    try:
+        with os.fdopen(os.dup(fd), "wb") as f:
+            image.save(f, format="PPM")
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def read_quality(words: list[Word]) -> float:

@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length"]
+__all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
 MM_PER_INCH = 25.4
@@ -90,3 +90,10 @@ def format_plan_length(mm: float, notation: Notation, *, comma: bool = False) ->
     inches = int(round(mm / MM_PER_INCH))
     feet, rest = divmod(inches, 12)
     return f"{feet}'-{rest}\"" if feet else f"{rest}\""
+
+
+def is_feet_inches(text: str) -> bool:
+    """Whether ``text`` is an imperial plan length (``12'-6"``): the reader keeps such vertical text, which the
+    part-drawing grammar rejects (a bare ``30'`` there is minutes)."""
+    p = parse_plan_length(text.strip(".,;:|"))
+    return p is not None and p.notation == "ft-in"

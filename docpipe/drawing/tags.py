@@ -7,7 +7,8 @@ Serves plans of the conventions we know:
 - German plans: ``T01`` (Tür) doors, ``F3`` (Fenster) windows;
 - English and French plans: ``D01``/``P1`` (porte) doors, ``W01`` windows.
 
-OCR reads ``0`` as ``O`` and ``1`` as ``l``/``I`` inside tags; those are repaired in the digit positions.
+OCR reads ``0`` as ``O``/``o`` and ``1`` as ``l``/``I``/``i`` inside tags, a small tag's capital as lower case,
+``W`` as ``Ww`` and ``M`` as ``™``; those are repaired (the letter, then the digit positions).
 """
 
 from __future__ import annotations
@@ -35,14 +36,19 @@ def parse_tag(text: str) -> Tag | None:
     t = text.strip().strip(".,;:()[]")
     if len(t) < 2:
         return None
-    t = t[0] + re.sub(r"[Oo]", "0", re.sub(r"[lI|]", "1", t[1:])) if t[0].isupper() else t
+    t = re.sub(r"^(?:Ww|WW|VV|Vv|vv|wW)(?=[\dOo])", "W", t).replace("™", "M")
+    if t[0] in "mctdpfw" and re.fullmatch(r"[\dOolIi|]+", t[1:]):
+        t = t[0].upper() + t[1:]
+    if not t[0].isupper():
+        return None
+    t = t[0] + re.sub(r"[Oo]", "0", re.sub(r"[lIi|]", "1", t[1:]))
     if m := _SIZED.match(t):
         w, h = int(m[2]) * 100, int(m[3]) * 100
         if not (w and h):
             return None
         return Tag("door" if m[1] == "M" else "window", t, float(w), float(h))
     if m := _NUMBERED.match(t):
-        if int(m[2]) == 0 and len(m[2]) == 1:
+        if int(m[2]) == 0:
             return None
         return Tag("door" if m[1] in _DOOR_LETTERS else "window", t)
     return None

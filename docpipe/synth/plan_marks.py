@@ -125,7 +125,7 @@ class PlanMarks:
             p.taken.append(box)
             nominal = parse_plan_length(text, "cm" if p.notation == "cm" else "mm").mm  # the truth is the print
             p.truth.dimensions.append(Dimension(text=text, kind="linear", nominal=nominal, unit="mm", page=1,
-                                                bbox=box, angle=angle, chain=cid if (parts or overall) else None,
+                                                bbox=box, angle=angle, chain=cid if (parts and len(pos) > 2) or overall else None,
                                                 overall=overall, confidence=1.0))
 
     def _tick(self, q: float, line: float, horizontal: bool) -> None:
@@ -280,7 +280,7 @@ class PlanMarks:
         labels = TB_LABELS[p.lang]
         d = dt.date(2018, 1, 1) + dt.timedelta(days=int(r.integers(0, 2800)))
         date_text = d.isoformat() if p.lang == "en" and not p.imperial else \
-            (f"{d.month:02d}/{d.day:02d}/{d.year}" if p.imperial else f"{d.day:02d}.{d.month:02d}.{d.year}")
+            (d.isoformat() if p.imperial else f"{d.day:02d}.{d.month:02d}.{d.year}")
         surname = fake.person(r).split()[-1]
         project = fake.pick(r, PROJECTS[p.lang]).format(n=surname)
         number = fake.pick(r, [f"A-{r.integers(100, 399)}", f"PL-{fake.digits(r, 3)}", f"EG-{fake.digits(r, 2)}",
@@ -301,7 +301,7 @@ class PlanMarks:
                 cv.line([(x, y0), (x, y1)], width=2)
                 cv.text(x + 14, y0 + 50, lab, fl)
                 fvv = p._fit(val, fv, cw - 28)
-                vb = cv.text(x + 14, y0 + 140, val, fvv)
+                vb = cv.text(x + 14, y0 + 108, val, fvv)
                 if lab == labels[3]:
                     tb.date = GroundedDate(value=d, text=val, page=1, bbox=vb, confidence=1.0)
                 else:

@@ -1,0 +1,105 @@
+"""Building plans: classification (drawing, architectural), rooms, openings, levels, plan dimensions and chains,
+from generated plans "read" perfectly (the generator's own words and boxes, no OCR), so each rule is tested
+alone. Seeds 100-140 are for these rule tests; the plan evaluation uses seeds from 5000 on.
+"""
+
+import numpy as np
+import pytest
+
+from docpipe.classify import classify, discipline
+from docpipe.drawing.chains import assign_chains, chain_mismatches
+from docpipe.ocr import group_lines
+from docpipe.structure.drawing import extract_drawing
+from docpipe.structure.layout import PageView
+from docpipe.synth.drawing import render_drawing
+from docpipe.synth.invoice import render_invoice
+from docpipe.synth.content import make_invoice
+from docpipe.synth.plan import render_plan
+from docpipe.types import Dimension, Line, Page, Word
+from docpipe.validate import check_drawing
+
+
+def page_of(cv, vertical_boxes=()) -> Page:
+    """The canvas's words as a read page: words inside a vertical dimension's box form a line at 90 degrees."""
+    words = [Word(text=t, bbox=b, confidence=0.95) for t, b in cv.words]
+    inside = lambda w, b: b[0] <= (w.bbox[0] + w.bbox[2]) / 2 <= b[2] and b[1] <= (w.bbox[1] + w.bbox[3]) / 2 <= b[3]  # noqa: E731
+    vertical, rest = [], []
+    for w in words:
+        (vertical if any(inside(w, b) for b in vertical_boxes) else rest).append(w)
+    lines = group_lines(rest)
+    for b in vertical_boxes:
+        ws = sorted((w for w in vertical if inside(w, b)), key=lambda w: -w.bbox[3])
+        if ws:
+            lines.append(Line(text=" ".join(w.text for w in ws), bbox=b, confidence=0.95, words=ws, angle=90.0))
+    return Page(number=1, width=cv.width, height=cv.height, dpi=300, text_source="ocr", lines=lines)
+
+
+def plan(seed, **kw):
+    cv, truth = render_plan(np.random.default_rng(seed), **kw)
+    return page_of(cv, [d.bbox for d in truth.dimensions if d.angle == 90]), truth
+
+
+@pytest.mark.parametrize("seed", range(100, 112))
+def test_plans_are_architectural_drawings(seed):
+    page, _ = plan(seed, title_block=seed % 3 != 0)  # a third are CAD exports without a title block
+    assert classify([page])[0] == "drawing" and discipline([page]) == "architectural"
+
+
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_mechanical_drawings_stay_mechanical_and_invoices_stay_invoices(seed):
+    cv, _ = render_drawing(np.random.default_rng(seed))
+    page = page_of(cv)
+    assert classify([page])[0] == "drawing" and discipline([page]) == "mechanical"
+    rng = np.random.default_rng(seed)
+    canvases, _ = render_invoice(make_invoice(rng, None, None), rng, None)
+    assert classify([page_of(canvases[0])])[0] == "invoice"
+
+
+@pytest.mark.parametrize("seed", range(120, 132))
+def test_rooms_openings_levels_and_dimensions_from_a_perfect_reading(seed):
+    page, truth = plan(seed)
+    got = extract_drawing([PageView(page)])
+    assert got.discipline == "architectural"
+    rooms = {(r.name.value, r.area_m2.value) for r in got.rooms if r.name}
+    assert rooms == {(r.name.value, r.area_m2.value) for r in truth.rooms}
+    assert sorted(o.tag.value for o in got.openings) == sorted(o.tag.value for o in truth.openings)
+    assert all(o.kind == t.kind and o.width_mm == t.width_mm for o, t in zip(
+        sorted(got.openings, key=lambda o: o.tag.value), sorted(truth.openings, key=lambda o: o.tag.value)))
+    assert sorted(lv.value for lv in got.levels) == sorted(lv.value for lv in truth.levels)
+    assert sorted((d.text, d.nominal) for d in got.dimensions) == sorted((d.text, d.nominal) for d in truth.dimensions)
+    assert {d.text for d in got.dimensions if d.overall} == {d.text for d in truth.dimensions if d.overall}
+    q = got.quantities
+    assert (q.rooms, q.doors, q.windows) == (len(truth.rooms), sum(o.kind == "door" for o in truth.openings),
+                                             sum(o.kind == "window" for o in truth.openings))
+    for el in [*got.rooms, *got.openings, *got.dimensions]:
+        assert 0 < el.confidence <= 1 and el.page == 1
+    assert not [r for r in check_drawing(got) if "chain" in r]  # generated chains add up
+
+
+def test_imperial_and_centimetre_sheets():
+    for kw, unit in (({"imperial": True}, "ft-in"), ({"notation": "cm", "lang": "de"}, "cm")):
+        page, truth = plan(133, **kw)
+        got = extract_drawing([PageView(page)])
+        assert sorted(d.nominal for d in got.dimensions) == sorted(d.nominal for d in truth.dimensions), unit
+        assert all(abs(r.area_m2.value - t.area_m2.value) < 0.005 for r, t in zip(
+            sorted(got.rooms, key=lambda r: r.bbox), sorted(truth.rooms, key=lambda r: r.bbox)))
+
+
+def test_a_chain_that_does_not_add_up_is_a_review_reason():
+    def dim(text, x0, y, overall=False):
+        return Dimension(text=text, kind="linear", nominal=float(text), unit="mm", page=1,
+                         bbox=(x0, y, x0 + 80, y + 30), confidence=0.9, overall=overall)
+    dims = assign_chains([dim("3600", 100, 500), dim("2400", 600, 500), dim("6100", 350, 600)])
+    assert {d.chain for d in dims} == {"c1"} and [d.overall for d in dims] == [False, False, True]
+    reasons = chain_mismatches(dims)
+    assert len(reasons) == 1 and "6000 mm" in reasons[0] and "6100" in reasons[0]
+    assert chain_mismatches(assign_chains([dim("3600", 100, 500), dim("2400", 600, 500), dim("6000", 350, 600)])) == []
+
+
+def test_labels_in_an_unread_script_invent_no_rooms_but_numbers_and_tags_are_read():
+    page, truth = plan(134, script="greek")
+    got = extract_drawing([PageView(page)])
+    assert got.discipline == "architectural"
+    assert all(r.name is None for r in got.rooms)  # no invented names
+    assert sorted(r.area_m2.value for r in got.rooms) == sorted(r.area_m2.value for r in truth.rooms)
+    assert len(got.openings) == len(truth.openings) and len(got.dimensions) == len(truth.dimensions)

@@ -257,6 +257,7 @@ class LlamaCppBackend:
         self._threads = self.n_threads
         self.spare_cores: Callable[[], int] = lambda: 0
         self.load_seconds = 0.0
+        self.last_stats: dict[str, float] = {}  # the last reply's tokens and seconds (decode.ConstrainedDecoder.stats)
         self.field_confidence: dict[str, float] = {}
 
     @property
@@ -303,6 +304,7 @@ class LlamaCppBackend:
             dec = ConstrainedDecoder(self.llm, before_eval=self._adjust_threads)
             text = dec.run(messages, schema, choices or {})
             self.field_confidence = dec.field_confidence
+            self.last_stats = dec.stats
             return text
         from llama_cpp import LlamaGrammar
 
@@ -349,6 +351,7 @@ class TransformersBackend:
         self._engine = None
         self.spare_cores: Callable[[], int] = lambda: 0
         self.load_seconds = 0.0
+        self.last_stats: dict[str, float] = {}
         self.field_confidence: dict[str, float] = {}
 
     @property
@@ -399,6 +402,7 @@ class TransformersBackend:
         finally:
             torch.set_num_threads(threads)
         self.field_confidence = dec.field_confidence
+        self.last_stats = dec.stats
         return text
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import time
 from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
@@ -152,6 +153,9 @@ class ConstrainedDecoder:
         self.before_eval = before_eval
         self.n_vocab = self.engine.n_vocab()
         self.field_confidence: dict[str, float] = {}
+        # Tokens and seconds of model evaluation by kind: "prompt" (the part of the prompt not in the KV cache),
+        # "gen" (tokens the model chose, one forward pass each), "fixed" (JSON parts and forced value tails).
+        self.stats: dict[str, float] = {f"{k}_{m}": 0 for k in ("prompt", "gen", "fixed") for m in ("tokens", "seconds")}
 
     # -- model access ---------------------------------------------------------------------------------
 
@@ -161,12 +165,17 @@ class ConstrainedDecoder:
     def _tokens(self, text: str) -> list[int]:
         return self.engine.tokenize(text, prompt=False)
 
-    def _feed(self, tokens: list[int]) -> None:
+    def _feed(self, tokens: list[int], kind: str = "fixed") -> None:
+        if not tokens:
+            return
+        t0 = time.perf_counter()
         chunk = self.engine.eval_chunk
         for i in range(0, len(tokens), chunk):
             if self.before_eval is not None:
                 self.before_eval()
             self.engine.feed(tokens[i:i + chunk])
+        self.stats[kind + "_seconds"] += time.perf_counter() - t0
+        self.stats[kind + "_tokens"] += len(tokens)
 
     def _logits(self) -> np.ndarray:
         return self.engine.logits()
@@ -183,7 +192,7 @@ class ConstrainedDecoder:
             common += 1
         common = min(common, len(toks) - 1)  # re-evaluate at least one token for fresh logits
         self.engine.truncate(common)
-        self._feed(toks[common:])
+        self._feed(toks[common:], "prompt")
 
     # -- decoding -------------------------------------------------------------------------------------
 
@@ -255,7 +264,7 @@ class ConstrainedDecoder:
             total = sum(p for _, p, _ in valid)
             tok, p, piece = valid[0]
             conf *= p / total
-            self._feed([tok])
+            self._feed([tok], "gen")
             done += piece
 
     def _free(self, max_length: int) -> tuple[str, float, str]:
@@ -281,7 +290,7 @@ class ConstrainedDecoder:
             if chosen is None:
                 break
             tok, piece = chosen
-            self._feed([tok])
+            self._feed([tok], "gen")
             if piece.endswith('"'):
                 text += piece[:-1]
                 return " " + json.dumps(text[:max_length], ensure_ascii=False), conf, ""

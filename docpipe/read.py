@@ -156,7 +156,11 @@ class PageReader:
                 if self.ocr.options.vertical_text:
                     t0 = time.perf_counter()
                     with CpuMeter() as m:
-                        vertical = self.read_vertical_dimensions(image, height=heights[1])
+                        # Vertical dimensions are as tall as the page's upright letters; the turned page's own
+                        # median blob height is the upright letters' width, smaller: it upscaled low-resolution
+                        # sheets 2.6x instead of 1.6x (eDOCr2 LIU0010; same 67 of 80 dimensions found, 2
+                        # fewer wrong ones, ~0.6 s less CPU there).
+                        vertical = self.read_vertical_dimensions(image, height=_larger(*heights))
                         lines = drop_overlapped(lines, vertical) + vertical
                         words = [w for ln in lines for w in ln.words]
                     passes["ocr_vertical"] = m.seconds
@@ -525,6 +529,10 @@ def _effective_dpi(text_px: float | None) -> int:
     return int(min(1200, max(70, round(200 * text_px / 18))))
 
 
+def _larger(a: float | None, b: float | None) -> float | None:
+    return max(a, b) if a and b else (a or b)
+
+
 def drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
     """``lines`` without those mostly inside a vertical text line (upright-pass misreads of it)."""
     return [ln for ln in lines if not any(mostly_inside(ln.bbox, v.bbox) for v in vertical)]
@@ -533,3 +541,4 @@ def drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
 def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, int]:
     x0, y0 = int(b[0] * s), int(b[1] * s)
     return (x0, y0, max(x0 + 1, round(b[2] * s)), max(y0 + 1, round(b[3] * s)))
+

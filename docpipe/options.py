@@ -163,9 +163,11 @@ class PipelineOptions(_Options):
     review: ReviewOptions = Field(default_factory=ReviewOptions)
     detect: DetectOptions = Field(default_factory=DetectOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
-    recycle_after: int = Field(
-        200, ge=0, description="replace a worker process after this many jobs (bounds memory if a library "
-        "leaks; 0 = never)"
+    recycle_memory_mib: int = Field(
+        3072, ge=0, description="batch runs (docpipe run) replace their worker processes when one holds more "
+        "than this many MiB of resident memory after a job (a leak in a library; 0 = never). Otherwise a worker "
+        "lives for the whole batch and loads torch, the detector and the model once (a worker peaks at ~1.5 GiB "
+        "with the embedded model)"
     )
     timeout_per_page: float = Field(
         180.0, gt=0, description="batch runs stop a document after this many seconds per page (a stalled "

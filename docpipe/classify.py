@@ -53,14 +53,15 @@ def plan_evidence(pages: list[Page]) -> float:
     words = [w.text.strip(".,;:|") for p in pages for ln in p.lines for w in ln.words]
     text = "\n".join(lines)
     areas = sum(1 for t in lines if parse_area(t))
-    tags = sum(1 for w in words if _TAG_WORD.match(w) and parse_tag(w))
+    tags = sum(1 for w in words if len(w) >= 2 and (t := parse_tag(w)) and _TAG_WORD.match(t.text))
+    lengths = sum(1 for w in words if re.fullmatch(r"[1-9]\d{2,4}", w))  # mm and cm chains
     levels = sum(1 for t in lines if parse_level(t.split(" ", 1)[-1]) is not None)
     feet = sum(1 for w in words if "'" in w and parse_plan_length(w))
     titles = len(_PLAN_TITLE.findall(text))
     rooms = len(_ROOM_WORD.findall(text))
     support = areas + tags + titles + min(feet, 3)
     return (1.6 * min(areas, 10) + 0.8 * min(tags, 15) + 1.0 * min(levels, 3) + 0.4 * min(feet, 10)
-            + 2.0 * min(titles, 3) + (0.6 * min(rooms, 10) if support >= 3 else 0.0))
+            + 2.0 * min(titles, 3) + (0.6 * min(rooms, 10) + 0.2 * min(lengths, 15) if support >= 3 else 0.0))
 
 
 def classify(pages: list[Page]) -> tuple[DocType, float]:

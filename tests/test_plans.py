@@ -103,3 +103,34 @@ def test_labels_in_an_unread_script_invent_no_rooms_but_numbers_and_tags_are_rea
     assert all(r.name is None for r in got.rooms)  # no invented names
     assert sorted(r.area_m2.value for r in got.rooms) == sorted(r.area_m2.value for r in truth.rooms)
     assert len(got.openings) == len(truth.openings) and len(got.dimensions) == len(truth.dimensions)
+
+
+@pytest.mark.parametrize("read, tag", [("Wwo03", "W03"), ("wo2", "W02"), ("DO04", "D04"), ("DOS", "D05"),
+                                       ("Mo921", "M0921"), ("™1021", "M1021"), ("¢1014", "C1014"), ("F1O", "F10")])
+def test_tag_readings_repaired(read, tag):
+    from docpipe.drawing.tags import parse_tag
+
+    assert parse_tag(read).text == tag
+
+
+@pytest.mark.parametrize("read, mm", [("2-7", 787.4), ("27-0", 8229.6), ("12-0\"", 3657.6), ("41'/6\"", 12649.2),
+                                      ("2.6\"", 762.0), ("T'-6\"", 2286.0)])
+def test_imperial_readings_repaired_on_imperial_sheets(read, mm):
+    from docpipe.drawing.plan_dimensions import parse_plan_length, repair_imperial
+
+    assert parse_plan_length(repair_imperial(read)).mm == mm
+    assert repair_imperial("3.60") == "3.60" and parse_plan_length("2-7") is None  # metric sheets: not repaired
+
+
+def test_numbered_tags_missed_by_ocr_are_counted_from_the_numbering():
+    for seed in range(135, 160):  # the first generated sheet with numbered window tags
+        page, truth = plan(seed, lang="de")
+        windows = sorted((o for o in truth.openings if o.kind == "window"), key=lambda o: int(o.tag.value[1:]))
+        if len(windows) >= 4 and windows[0].tag.value[-1] == "1":
+            break
+    keep = {id(w) for w in page.lines for w in w.words if w.text != windows[1].tag.value}  # OCR lost one tag
+    lines = [ln.model_copy(update={"words": [w for w in ln.words if id(w) in keep]}) for ln in page.lines]
+    lines = [ln.model_copy(update={"text": " ".join(w.text for w in ln.words)}) for ln in lines if ln.words]
+    got = extract_drawing([PageView(page.model_copy(update={"lines": lines}))])
+    assert len([o for o in got.openings if o.kind == "window"]) == len(windows) - 1
+    assert got.quantities.windows == len(windows)

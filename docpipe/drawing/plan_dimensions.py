@@ -18,7 +18,8 @@ import statistics
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches"]
+__all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
+           "repair_imperial"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
 MM_PER_INCH = 25.4
@@ -90,6 +91,20 @@ def format_plan_length(mm: float, notation: Notation, *, comma: bool = False) ->
     inches = int(round(mm / MM_PER_INCH))
     feet, rest = divmod(inches, 12)
     return f"{feet}'-{rest}\"" if feet else f"{rest}\""
+
+
+_LOST_FOOT = re.compile(r"^(\d{1,3})[-./](\d{1,2})\s?(\"|”|″)?$")
+
+
+def repair_imperial(text: str) -> str:
+    """An imperial length as OCR misreads it, repaired, for sheets known to be imperial (elsewhere ``2-7`` is a
+    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, ``T`` for
+    ``7`` before a foot mark."""
+    s = re.sub(r"^T(?=['’])", "7", text.strip()).replace("'/", "'-").replace("’/", "’-")
+    m = _LOST_FOOT.match(s)
+    if m and int(m[2]) < 12 and (m[3] or "." not in s):
+        return f"{m[1]}'-{m[2]}\""
+    return s
 
 
 def is_feet_inches(text: str) -> bool:

@@ -7,8 +7,9 @@ Serves plans of the conventions we know:
 - German plans: ``T01`` (Tür) doors, ``F3`` (Fenster) windows;
 - English and French plans: ``D01``/``P1`` (porte) doors, ``W01`` windows.
 
-OCR reads ``0`` as ``O``/``o`` and ``1`` as ``l``/``I``/``i`` inside tags, a small tag's capital as lower case,
-``W`` as ``Ww`` and ``M`` as ``™``; those are repaired (the letter, then the digit positions).
+OCR reads ``0`` as ``O``/``o`` (or twice, ``O0``), ``1`` as ``l``/``I``/``i`` and ``5`` as ``S`` inside tags, a small
+tag's capital as lower case, ``W`` as ``Ww``/``Wwo``/``wo``, ``M`` as ``™`` and ``C`` as ``¢``; those are
+repaired (the letter, then the digit positions).
 """
 
 from __future__ import annotations
@@ -36,12 +37,19 @@ def parse_tag(text: str) -> Tag | None:
     t = text.strip().strip(".,;:()[]")
     if len(t) < 2:
         return None
-    t = re.sub(r"^(?:Ww|WW|VV|Vv|vv|wW)(?=[\dOo])", "W", t).replace("™", "M")
-    if t[0] in "mctdpfw" and re.fullmatch(r"[\dOolIi|]+", t[1:]):
+    t = t.replace("™", "M").replace("¢", "C")
+    # A wide W read as "Ww", "Wwo" or "wo": the "o" is the W's, unless the one digit left needs it as a zero
+    if m := re.fullmatch(r"[Ww][Ww]?([Oo])?(\d{1,2})", t):
+        t = "W" + ("0" if m[1] and len(m[2]) == 1 else "") + m[2]
+    if t[0] in "mctdpfw" and re.fullmatch(r"[\dOolIiS|]+", t[1:]):
         t = t[0].upper() + t[1:]
     if not t[0].isupper():
         return None
-    t = t[0] + re.sub(r"[Oo]", "0", re.sub(r"[lIi|]", "1", t[1:]))
+    rest = re.sub(r"[Oo]0", "0", t[1:])  # a zero read twice ("DO04")
+    rest = re.sub(r"[Oo]", "0", re.sub(r"[lIi|]", "1", rest))
+    if re.fullmatch(r"[\dS]+", rest) and "S" in rest[1:]:
+        rest = rest.replace("S", "5")  # "DOS": a 5 after digits
+    t = t[0] + rest
     if m := _SIZED.match(t):
         w, h = int(m[2]) * 100, int(m[3]) * 100
         if not (w and h):

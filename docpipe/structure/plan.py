@@ -23,7 +23,7 @@ import re
 from ..drawing.areas import parse_area, room_name
 from ..drawing.chains import assign_chains
 from ..drawing.levels import parse_level
-from ..drawing.plan_dimensions import parse_plan_length, sheet_integer_unit
+from ..drawing.plan_dimensions import parse_plan_length, repair_imperial, sheet_integer_unit
 from ..drawing.tags import parse_tag
 from ..geometry import centre_in, union
 from ..types import Dimension, Drawing, GroundedNumber, Line, Opening, Quantities, Room, Word
@@ -176,13 +176,14 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int]) -> list[Dimen
                 if any(id(w) in used for w in run):
                     continue
                 text = " ".join(_clean(w) if k in (0, len(run) - 1) else w.text for k, w in enumerate(run))
-                length = parse_plan_length(text, unit)
+                length = parse_plan_length(repair_imperial(text) if imperial else text, unit)
                 if length is None or (imperial and length.notation != "ft-in") or \
                         (length.notation in ("mm", "cm") and length.mm < _MIN_MM):
                     continue
                 span = Span(view.number, tuple(run))
                 used.update(id(w) for w in run)
-                certainty = 0.9 if length.notation != unit or length.notation in ("m", "ft-in") else 0.88
+                certainty = (0.9 if length.notation != unit or length.notation in ("m", "ft-in") else 0.88) * \
+                    (0.85 if imperial and repair_imperial(text) != text else 1.0)
                 out.append(Dimension(text=span.text, kind="linear", nominal=length.mm, unit="mm",
                                      page=view.number, bbox=span.bbox, angle=round(line.angle),
                                      confidence=round(span.confidence * certainty, 4)))
@@ -193,10 +194,30 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int]) -> list[Dimen
 
 
 def _quantities(rooms: list[Room], openings: list[Opening]) -> Quantities:
-    """The take-off: counts of rooms (with an area), doors and windows (by their tags), and the floor area."""
-    doors = sum(o.kind == "door" for o in openings)
+    """The take-off: counts of rooms (with an area), doors and windows, and the floor area. Doors and windows
+    are counted by their tags; where a kind is numbered (``T01``, ``W3``: German, English and French plans
+    number each kind from 1 on a sheet), the highest number read counts the tags OCR missed below it (at most
+    as many again as were read), and the confidence drops with each one."""
+    doors, d_gap = _count(openings, "door")
+    windows, w_gap = _count(openings, "window")
     areas = [r.area_m2.value for r in rooms if r.area_m2 is not None]
     confs = [r.confidence for r in rooms] + [o.confidence for o in openings]
-    return Quantities(rooms=len(rooms), doors=doors, windows=sum(o.kind == "window" for o in openings),
-                      floor_area_m2=round(sum(areas), 2) if areas else None,
-                      confidence=round(0.9 * min(confs) if confs else 0.0, 4))
+    conf = 0.9 * min(confs) * 0.9 ** (d_gap + w_gap) if confs else 0.0
+    return Quantities(rooms=len(rooms), doors=doors, windows=windows,
+                      floor_area_m2=round(sum(areas), 2) if areas else None, confidence=round(conf, 4))
+
+
+def _count(openings: list[Opening], kind: str) -> tuple[int, int]:
+    """(count, tags inferred from the numbering) of ``kind``."""
+    tags = [o.tag.value for o in openings if o.kind == kind and o.tag is not None]
+    numbered = {}
+    for t in tags:
+        if m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t):
+            numbered.setdefault(m[1], set()).add(int(m[2]))
+    found = sum(o.kind == kind for o in openings)
+    extra = 0
+    for letter, nums in numbered.items():
+        missing = max(nums) - len(nums)
+        if 0 < missing <= len(nums):
+            extra += missing
+    return found + extra, extra

@@ -55,7 +55,7 @@ class PlanMarks:
         self._chain([0.0, b.height], "left", self.off2, overall=True, same_as=self.n_chain)
         top = sorted(e for o in b.openings if o.wall.side == "top" for e in (o.at, o.at + o.width))
         if top and r.random() < 0.7:
-            self._chain(self._positions(top, b.width, min_seg=500), "top", self.off1, parts=True)
+            self._chain(self._positions(top, b.width), "top", self.off1, parts=True)
         if r.random() < 0.4:
             self._chain([0.0, b.height], "right", self.off1, overall=False)
         if r.random() < 0.6:  # a room's clear width, inside the walls

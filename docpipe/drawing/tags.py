@@ -45,7 +45,7 @@ def parse_tag(text: str) -> Tag | None:
         t = t[0].upper() + t[1:]
     if not t[0].isupper():
         return None
-    rest = re.sub(r"[Oo]0", "0", t[1:])  # a zero read twice ("DO04")
+    rest = re.sub(r"[Oo]0", "0", t[1:]).replace("il", "1")  # a zero read twice ("DO04"), a one as "il"
     rest = re.sub(r"[Oo]", "0", re.sub(r"[lIi|]", "1", rest))
     if re.fullmatch(r"[\dS]+", rest) and "S" in rest[1:]:
         rest = rest.replace("S", "5")  # "DOS": a 5 after digits

@@ -36,7 +36,7 @@ TITLE_LABELS = {
     "title": r"\btitle\b|benennung|bezeichnung|\btitel\b|d[ée]signation|\btitre\b|omschrijving|"
              r"\bproje[ck]t\b|\bprojet\b",  # plans: the project names the sheet
     "revision": r"\brev(ision)?\.?\b|\bindex\b|[äa]nderungs?(stand|index)|\bversion\b",
-    "scale": r"\bscale\b|ma(ß|ss)stab|[ée]chelle|\bschaal\b",
+    "scale": r"\bscale\b|ma(ß|ss|B)stab|[ée]chelle|\bschaal\b",  # OCR reads ß as B
     "material": r"\bmaterial\b|werkstoff|mat[ée]riau|mati[èe]re|materiaal",
     "sheet": r"\bsheet\b|\bblatt\b|\bfeuille\b|\bblad\b",
     "date": r"\bdate\b|\bdatum\b",

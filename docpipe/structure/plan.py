@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from ..drawing.areas import parse_area, room_name
+from ..drawing.areas import SQFT_M2, parse_area, room_name
 from ..drawing.chains import assign_chains
 from ..drawing.levels import parse_level
 from ..drawing.plan_dimensions import parse_plan_length, repair_imperial, sheet_integer_unit
@@ -42,10 +42,11 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
     for view in views:
         skip = exclude if view.number == 1 else []
         lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
-        rooms += _rooms(view, lines, used)
+        imperial = _imperial(lines)
+        rooms += _rooms(view, lines, used, imperial)
         openings += _openings(view, lines, used)
         levels += _levels(view, lines, used)
-        dims += _dimensions(view, lines, used)
+        dims += _dimensions(view, lines, used, imperial)
     drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
     drawing.dimensions = assign_chains(dims)
     drawing.quantities = _quantities(rooms, openings)
@@ -58,12 +59,12 @@ def _clean(w: Word) -> str:
 
 # -- rooms ------------------------------------------------------------------------------------------------
 
-def _rooms(view: PageView, lines: list[Line], used: set[int]) -> list[Room]:
+def _rooms(view: PageView, lines: list[Line], used: set[int], imperial: bool) -> list[Room]:
     out = []
     for line in lines:
         if round(line.angle) != 0:
             continue
-        hit = _area_words(line)
+        hit = _area_words(line, imperial)
         if hit is None:
             continue
         start, end, value, certainty = hit
@@ -73,8 +74,8 @@ def _rooms(view: PageView, lines: list[Line], used: set[int]) -> list[Room]:
             name_span = Span(view.number, tuple(line.words[:start]))
         else:
             above = _line_above(lines, Span(view.number, tuple(area_words)).bbox)
-            if above is not None and all(id(w) not in used for w in above.words):
-                name_span = view.span(above)
+            if above is not None:
+                name_span = _name_words(view, above, used)
         name = room_name(name_span.text, name_span.confidence) if name_span is not None else None
         if certainty < 0.9 and name is None:
             continue  # a bare number is an area only under a readable name
@@ -91,9 +92,10 @@ def _rooms(view: PageView, lines: list[Line], used: set[int]) -> list[Room]:
     return out
 
 
-def _area_words(line: Line) -> tuple[int, int, float, float] | None:
-    """``(first word, end word, m², certainty)`` of an area in ``line``: with its unit, or a bare two-decimal
-    number alone on its line."""
+def _area_words(line: Line, imperial: bool = False) -> tuple[int, int, float, float] | None:
+    """``(first word, end word, m², certainty)`` of an area in ``line``: with its unit; with an ``m`` whose ``²``
+    OCR lost, ending the line; or a bare number alone on its line (two decimals; on imperial sheets a whole
+    number of square feet), which :func:`_rooms` takes only under a readable name."""
     words = line.words
     for i in range(len(words)):
         for j in range(min(len(words), i + 3), i, -1):
@@ -101,9 +103,24 @@ def _area_words(line: Line) -> tuple[int, int, float, float] | None:
             hit = parse_area(text)
             if hit and hit[1] == 0:
                 return i, j, hit[0], 0.95
+            if j == len(words) and (m := _AREA_LOST_SQUARE.match(text)):
+                return i, j, float(m[1].replace(",", ".")), 0.85
     if len(words) == 1 and _BARE_AREA.match(_clean(words[0])):
         return 0, 1, float(_clean(words[0]).replace(",", ".")), 0.75
+    if imperial and len(words) == 1 and re.fullmatch(r"[1-9]\d{1,3}", _clean(words[0])):
+        return 0, 1, round(int(_clean(words[0])) * SQFT_M2, 2), 0.7
     return None
+
+
+_AREA_LOST_SQUARE = re.compile(r"^(\d{1,3}[.,]\d{2})\s?m$")
+
+
+def _name_words(view: PageView, line: Line, used: set[int]) -> Span | None:
+    """The words of ``line`` that can name a room: without tags, lengths and levels printed beside the name
+    (a door tag next to a label reads as one line with it)."""
+    words = [w for w in line.words if id(w) not in used and not parse_tag(_clean(w))
+             and parse_plan_length(_clean(w)) is None and parse_level(_clean(w)) is None]
+    return Span(view.number, tuple(words)) if words else None
 
 
 def _line_above(lines: list[Line], box) -> Line | None:
@@ -160,9 +177,13 @@ def _levels(view: PageView, lines: list[Line], used: set[int]) -> list[GroundedN
 
 # -- dimensions -------------------------------------------------------------------------------------------
 
-def _dimensions(view: PageView, lines: list[Line], used: set[int]) -> list[Dimension]:
+def _imperial(lines: list[Line]) -> bool:
+    """Whether the sheet is in feet and inches: three or more strings with foot or inch marks."""
+    return sum(1 for ln in lines for w in ln.words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3
+
+
+def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: bool) -> list[Dimension]:
     texts = [_clean(w) for ln in lines for w in ln.words if id(w) not in used]
-    imperial = sum(1 for t in texts if "'" in t or '"' in t) >= 3
     unit = sheet_integer_unit([ln.text for ln in lines] + texts)
     out = []
     for line in lines:

@@ -93,14 +93,21 @@ def format_plan_length(mm: float, notation: Notation, *, comma: bool = False) ->
     return f"{feet}'-{rest}\"" if feet else f"{rest}\""
 
 
+_FEET_DIGITS = str.maketrans({"A": "4", "T": "7", "g": "9", "q": "9", "Q": "9", "O": "0", "o": "0", "l": "1",
+                              "I": "1", "S": "5"})
+_INCH_DIGITS = str.maketrans({"Q": "0", "O": "0", "o": "0", "l": "1", "I": "1"})
 _LOST_FOOT = re.compile(r"^(\d{1,3})[-./](\d{1,2})\s?(\"|”|″)?$")
 
 
 def repair_imperial(text: str) -> str:
     """An imperial length as OCR misreads it, repaired, for sheets known to be imperial (elsewhere ``2-7`` is a
-    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, ``T`` for
-    ``7`` before a foot mark."""
-    s = re.sub(r"^T(?=['’])", "7", text.strip()).replace("'/", "'-").replace("’/", "’-")
+    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, letters read
+    for digits (``T'-6"``, ``A5'-0"``, ``g'-10"``, ``32'-Q"``, ``8'-o"``)."""
+    s = text.strip().replace("'/", "'-").replace("’/", "’-")
+    if m := re.match(r"^([\dATgqQOolIS]{1,3})(['’′])(.*)$", s):  # letters read for digits, either side of the mark
+        feet = m[1].translate(_FEET_DIGITS)
+        inches = re.sub(r"(?<=[-–—\s])([\dQOolI]{1,2})(?=\s?[\"”″]|$)", lambda k: k[1].translate(_INCH_DIGITS), m[3])
+        s = feet + m[2] + inches
     m = _LOST_FOOT.match(s)
     if m and int(m[2]) < 12 and (m[3] or "." not in s):
         return f"{m[1]}'-{m[2]}\""
@@ -110,5 +117,6 @@ def repair_imperial(text: str) -> str:
 def is_feet_inches(text: str) -> bool:
     """Whether ``text`` is an imperial plan length (``12'-6"``): the reader keeps such vertical text, which the
     part-drawing grammar rejects (a bare ``30'`` there is minutes)."""
-    p = parse_plan_length(text.strip(".,;:|"))
+    t = text.strip(".,;:|")
+    p = parse_plan_length(repair_imperial(t) if ("'" in t or "’" in t) else t)
     return p is not None and p.notation == "ft-in"

@@ -161,7 +161,8 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
 def eval_cmd(
     target: Annotated[str, typer.Argument(
         help="folder (compare --pred with --expected), invoices (real invoices as 200-dpi scans), receipts "
-             "(SROIE), funsd, synthetic-ocr, edocr2 (real drawings).")],
+             "(SROIE), funsd, synthetic-ocr, edocr2 (real drawings), plans (--limit generated floor plans, seeds "
+             "5000+).")],
     pred: Annotated[Path | None, typer.Option(help="Folder of docpipe output JSON.")] = None,
     expected: Annotated[Path | None, typer.Option(help="Folder of expected JSON (e.g. sample_docs/expected).")] = None,
     realdocs: Annotated[Path | None, typer.Option(help="Root of the real-document sets (default ../shared/realdocs"

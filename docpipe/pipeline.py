@@ -10,7 +10,6 @@ folder and its manifest.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import multiprocessing as mp
 import os
@@ -258,10 +257,10 @@ def _release_memory() -> int:
     read this process's resident set size, in bytes."""
     global _libc
     if _libc is None:
-        try:
-            _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        try:  # glibc by its soname: ctypes.util.find_library would fork this large process to run ldconfig
+            _libc = ctypes.CDLL("libc.so.6")
             _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):
+        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
             _libc = False
     if _libc:
         _libc.malloc_trim(0)

@@ -53,15 +53,18 @@ def plan_evidence(pages: list[Page]) -> float:
     words = [w.text.strip(".,;:|") for p in pages for ln in p.lines for w in ln.words]
     text = "\n".join(lines)
     areas = sum(1 for t in lines if parse_area(t))
-    tags = sum(1 for w in words if len(w) >= 2 and (t := parse_tag(w)) and _TAG_WORD.match(t.text))
+    read_tags = [t for w in words if len(w) >= 2 and (t := parse_tag(w)) and _TAG_WORD.match(t.text)]
+    tags = len(read_tags)
+    sized = sum(1 for t in read_tags if t.width_mm)  # M1021 / C1818: the most specific plan strings
     lengths = sum(1 for w in words if re.fullmatch(r"[1-9]\d{2,4}", w))  # mm and cm chains
     levels = sum(1 for t in lines if parse_level(t.split(" ", 1)[-1]) is not None)
     feet = sum(1 for w in words if "'" in w and parse_plan_length(w))
     titles = len(_PLAN_TITLE.findall(text))
     rooms = len(_ROOM_WORD.findall(text))
     support = areas + tags + titles + min(feet, 3)
-    return (1.6 * min(areas, 10) + 0.8 * min(tags, 15) + 1.0 * min(levels, 3) + 0.4 * min(feet, 10)
-            + 2.0 * min(titles, 3) + (0.6 * min(rooms, 10) + 0.2 * min(lengths, 15) if support >= 3 else 0.0))
+    return (1.6 * min(areas, 10) + 0.8 * min(tags, 15) + 0.7 * min(sized, 10) + 1.0 * min(levels, 3)
+            + 0.4 * min(feet, 10) + 2.0 * min(titles, 3)
+            + (0.6 * min(rooms, 10) + 0.4 * min(lengths, 15) if support >= 3 else 0.0))
 
 
 def classify(pages: list[Page]) -> tuple[DocType, float]:
@@ -76,8 +79,10 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
     drw = len(_DRAWING.findall(text))
     dims = sum(1 for w in words if _specific_dimension(w.text))
     ink_words_per_mpx = len(words) / max(1.0, first.width * first.height / 1e6)
-    # Till rolls are 58-80 mm wide; a phone photo of one is at least taller than wide and narrow in pixels.
-    narrow = first.width / first.dpi < 4.0 or first.width / first.height < 0.5
+    # Till rolls are 58-80 mm wide; a phone photo of one is at least taller than wide and narrow in pixels. A
+    # small crop of a plan is narrow too: its own evidence (tags, areas, chains) says it is no till roll.
+    plan = plan_evidence(pages) - 1.0 * inv
+    narrow = (first.width / first.dpi < 4.0 or first.width / first.height < 0.5) and plan < 5.0
     landscape = first.width > first.height * 1.15
 
     scores: dict[DocType, float] = {
@@ -91,8 +96,7 @@ def classify(pages: list[Page]) -> tuple[DocType, float]:
     }
     # A plan's own evidence, weighed against the invoice words it may share (construction invoices print
     # areas and room names): it must outweigh them.
-    plan = plan_evidence(pages) - 1.0 * inv
-    if plan >= 8.0:
+    if plan >= 5.0:
         scores["drawing"] = max(scores["drawing"], plan + (3.0 if landscape else 0.0))
     best = max(scores, key=lambda k: scores[k])
     ordered = sorted(scores.values(), reverse=True)
@@ -107,7 +111,7 @@ def discipline(pages: list[Page]) -> Discipline:
     text = "\n".join(ln.text for p in pages for ln in p.lines)
     mech = 1.5 * sum(1 for w in words if _specific_dimension(w.text)) + 2.0 * len(_MECHANICAL.findall(text))
     plan = plan_evidence(pages)
-    return "architectural" if plan >= 6.0 and plan > mech else "mechanical"
+    return "architectural" if plan >= 4.0 and plan > mech else "mechanical"
 
 
 _MECHANICAL = re.compile(r"\b(material|werkstoff|mat[ée]riau|materiaal|tolerances?|toleranz\w*|iso\s*2768|"

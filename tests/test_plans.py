@@ -134,3 +134,36 @@ def test_numbered_tags_missed_by_ocr_are_counted_from_the_numbering():
     got = extract_drawing([PageView(page.model_copy(update={"lines": lines}))])
     assert len([o for o in got.openings if o.kind == "window"]) == len(windows) - 1
     assert got.quantities.windows == len(windows)
+
+
+def _crop(cv, truth, size=1000):
+    """A ``size``-pixel square crop of a generated plan around its first room label, as a read page."""
+    r = truth.rooms[0].bbox
+    x0, y0 = max(0, (r[0] + r[2]) // 2 - size // 2), max(0, (r[1] + r[3]) // 2 - size // 2)
+    words = [Word(text=t, bbox=(b[0] - x0, b[1] - y0, b[2] - x0, b[3] - y0), confidence=0.9) for t, b in cv.words
+             if b[0] >= x0 and b[1] >= y0 and b[2] <= x0 + size and b[3] <= y0 + size]
+    return Page(number=1, width=size, height=size, dpi=300, text_source="ocr", lines=group_lines(words))
+
+
+def test_a_small_crop_of_a_plan_is_a_plan_not_a_receipt():
+    """A 1000 x 1000 crop at 300 dpi is as narrow as a till roll; its tags and chains say it is a plan."""
+    from docpipe.drawing.tags import parse_tag
+
+    checked = 0
+    for seed in range(140, 200):
+        cv, truth = render_plan(np.random.default_rng(seed), notation="mm", imperial=False)
+        page = _crop(cv, truth)
+        words = [w.text for ln in page.lines for w in ln.words]
+        sized = [w for w in words if (t := parse_tag(w)) and t.width_mm]
+        lengths = [w for w in words if w.isdigit() and len(w) >= 3]
+        if len(sized) >= 3 and len(lengths) >= 3:
+            assert classify([page])[0] == "drawing" and discipline([page]) == "architectural", (seed, words)
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("word", ["will", "Wall", "Tool", "DOOR", "W", "A1"])
+def test_words_are_not_tags(word):
+    from docpipe.drawing.tags import parse_tag
+
+    assert parse_tag(word) is None

@@ -35,8 +35,8 @@ class Tag:
 def parse_tag(text: str) -> Tag | None:
     """The opening ``text`` tags, or None when it is not a door or window tag."""
     t = text.strip().strip(".,;:()[]")
-    if len(t) < 2:
-        return None
+    if len(t) < 2 or not (any(c.isdigit() for c in t) or (len(t) == 3 and t[0].isupper())):
+        return None  # a tag has a digit, or is three characters OCR lost them all in ("DOS"); "will" is a word
     t = t.replace("™", "M").replace("¢", "C")
     # A wide W read as "Ww", "Wwo" or "wo": the "o" is the W's, unless the one digit left needs it as a zero
     if m := re.fullmatch(r"[Ww][Ww]?([Oo])?(\d{1,2})", t):

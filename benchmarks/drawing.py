@@ -84,7 +84,8 @@ def _page(path: str) -> dict:
     cpu.update(text.passes)
     dims = [(d.text, tuple(d.bbox)) for d in result.drawing.dimensions if d.page == 1] if result.drawing else []
     return {"page": p.name, "path": str(p), "size": f"{text.image.width}x{text.image.height}",
-            "doc_type": result.doc_type, "dimensions": dims, "cpu": cpu, "wall": wall}
+            "doc_type": result.doc_type, "dimensions": dims, "cpu": cpu, "wall": wall,
+            "discipline": result.drawing.discipline if result.drawing else None}
 
 
 def pages(realdocs: bool) -> tuple[list[Path], dict]:
@@ -152,10 +153,12 @@ def main(argv: list[str] | None = None) -> dict:
         gt, pred, hit = (sum(getattr(s, k) for s in scores) for k in ("n_gt", "n_pred", "matched"))
         cers = [p["cer"] for s in scores for p in s.pairs if p.get("pred") is not None]  # per matched pair
         as_drawing = sum(r["doc_type"] == "drawing" for r in scored)
-        print(f"eDOCr2: {as_drawing} of {len(scored)} sheets classified drawing; dimensions {hit} of {gt} found "
+        mechanical = sum(r.get("discipline") == "mechanical" for r in scored)
+        print(f"eDOCr2: {as_drawing} of {len(scored)} sheets classified drawing, {mechanical} mechanical; "
+              f"dimensions {hit} of {gt} found "
               f"(recall {hit / gt:.3f}), {pred} predicted (precision {hit / max(1, pred):.3f}), "
               f"CER {statistics.fmean(cers) if cers else 0:.3f}")
-        out["edocr2"] = {"sheets": len(scored), "classified_drawing": as_drawing, "gt": gt, "predicted": pred,
+        out["edocr2"] = {"sheets": len(scored), "classified_drawing": as_drawing, "mechanical": mechanical, "gt": gt, "predicted": pred,
                          "matched": hit, "recall": hit / gt, "precision": hit / max(1, pred)}
     if args.json:
         args.json.write_text(json.dumps(out, indent=2, default=str))

@@ -1,25 +1,23 @@
-"""Drawing pages: seconds per page, split into stages, with dimension OCR included.
+"""Drawing pages: CPU seconds per page, split into the reader's passes, and the eDOCr2 dimension figures.
 
     python benchmarks/drawing.py [--workers 2] [--repeat 1] [--no-realdocs] [--json out.json]
 
 Pages: the drawings in ``sample_docs/`` and, when ``../shared/realdocs`` (or ``$DOCPIPE_REALDOCS``) is there,
-the 7 eDOCr2 sheets. Each page runs the pipeline's own stages in a worker process (``OMP_THREAD_LIMIT=1``,
-one torch thread), timed one by one:
+the 7 eDOCr2 sheets. Each page runs the pipeline's stages as ``Pipeline.read_page`` + ``finish`` do (rules
+backend: the LLM never touches dimensions), in a worker process of its own (one page at a time per worker, one
+torch thread). The machine is shared, so the figures are **CPU seconds**, not wall time: this process's
+(``RUSAGE_SELF``, every thread) plus its Tesseract processes' (``RUSAGE_CHILDREN``), around the page:
 
-- ``rasterize``: load the page image; ``orient``: deskew (and OSD when the first read is poor);
-- ``ocr_page``: the first full-page OCR pass (psm 4), whose lines also decide that the page is a drawing;
-- ``ocr_sparse``: the drawing pass (psm 11) and ``ocr_vertical``: the 90-degree pass for vertical dimensions;
-- ``detect``: the region detector, with dimension proposals;
-- ``dimension_ocr``: the dimension regions read in one batched Tesseract call (``read_dimension_regions``);
-- ``structure``: classify, drawing rules (title block, dimensions, stacks), validation.
+- ``cpu``: the whole page, rasterizing to the drawing's JSON;
+- per pass, from ``PageText.passes`` (:class:`docpipe.read.PageReader`: the calling thread's CPU with the
+  Tesseract processes it ran, counted from ``wait4``): ``deskew``, ``text_height``, ``drawing_guess``,
+  ``ocr_sparse`` (psm 11), ``ocr_page`` (the document pass, psm 4: drawings whose ink does not look like a
+  drawing's), ``osd``, ``ocr_vertical`` (the page turned 90 degrees), ``dimension_ocr`` (the detector's dimension
+  regions); and ``rasterize``, ``detect``, ``structure`` (classify, drawing rules, validation) measured here.
 
-``total`` is their sum, run one after the other here; ``pipeline`` is the same page through
-``Pipeline.read_page`` + ``finish`` as a batch runs it, where the sparse and the vertical pass run side by side
-(two Tesseract processes), so it is lower than ``total`` when a core is free. With ``--workers 2`` two pages
-run side by side, and ``s per page run`` (wall-clock over the page runs: each page runs twice, staged and as
-the pipeline) is the throughput figure of a 2-core machine;
-with ``--workers 1`` the figures are the latency of one page with both cores to itself. The load average
-is printed: the machine is shared, and the figures move with what else runs. Prints figures, asserts nothing.
+On the eDOCr2 sheets the dimensions are scored as ``docpipe eval edocr2`` does (one-to-one at IoU >= 0.2,
+``other_info`` ignored): recall, precision, CER, and whether every sheet was classified ``drawing``. The load
+average is printed. Prints figures, asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -36,13 +35,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-STAGES = ("rasterize", "orient", "ocr_page", "ocr_sparse", "ocr_vertical", "detect", "dimension_ocr", "structure")
+PASSES = ("rasterize", "deskew", "text_height", "drawing_guess", "ocr_sparse", "ocr_page", "osd", "ocr_vertical",
+          "detect", "dimension_ocr", "structure")
 _pipe = None
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (every thread) and of its finished child processes (Tesseract)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _init() -> None:
     global _pipe
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    # No OMP_THREAD_LIMIT here: docpipe.ocr gives it to Tesseract's processes only.
     from docpipe.options import PipelineOptions, StructureOptions
     from docpipe.pipeline import Pipeline
 
@@ -51,70 +57,54 @@ def _init() -> None:
 
 
 def _page(path: str) -> dict:
-    """Stage seconds of page 1 of ``path``, in the order the pipeline runs them."""
+    """CPU seconds (whole page and per pass), wall seconds, dimensions of page 1 of ``path``."""
     from docpipe.ingest import load_page, probe
-    from docpipe.ocr import group_lines
-    from docpipe.read import PageText, drop_overlapped, estimate_text_height
-    from docpipe.types import Page
-
-    assert _pipe is not None
-    reader, t = _pipe.reader, {}
-    p = Path(path)
-    c = time.perf_counter
-    t0 = c()
-    src = probe(p, p.parent, _pipe.options.ingest)
-    raster = load_page(src, 1, _pipe.options.ingest)
-    t["rasterize"] = c() - t0
-    t0 = c()
-    image, skew = reader.orienter.deskew(raster.image)
-    t["orient"] = c() - t0
-    t0 = c()
-    lines = group_lines(reader.read_words(image))
-    t["ocr_page"] = c() - t0
-    drawing = reader.drawing_like(image, raster, lines)
-    t0 = c()
-    text_px = estimate_text_height(image) if drawing else None
-    words = reader.read_words(image, psm=reader.ocr.options.drawing_psm, height=text_px) if drawing else []
-    t["ocr_sparse"] = c() - t0
-    t0 = c()
-    if drawing:
-        vertical = reader.read_vertical_dimensions(image)
-        lines = drop_overlapped(group_lines(words), vertical) + vertical
-    t["ocr_vertical"] = c() - t0
-    page = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, rotation=skew, text_source="ocr",
-                lines=lines)
-    text = PageText(image=image, page=page, words=[w for ln in lines for w in ln.words], drawing=drawing,
-                    text_px=text_px)
-    t0 = c()
-    detected = _pipe.detector.detect(image, proposals=drawing)
-    page = page.model_copy(update={"regions": _pipe.detector.regions(detected)})
-    t["detect"] = c() - t0
-    t0 = c()
-    page = reader.read_dimension_regions(text, page, detected)
-    t["dimension_ocr"] = c() - t0
-    t0 = c()
     from docpipe.pipeline import PageOutcome
 
+    assert _pipe is not None
+    p = Path(path)
+    cpu: dict[str, float] = {}
+    w0, c0 = time.perf_counter(), cpu_seconds()
+    src = probe(p, p.parent, _pipe.options.ingest)
+    raster = load_page(src, 1, _pipe.options.ingest)
+    cpu["rasterize"] = cpu_seconds() - c0
+    text = _pipe.reader(raster)
+    page = text.page
+    c1 = cpu_seconds()
+    detected = _pipe.detector.detect(text.image, proposals=text.drawing)
+    page = page.model_copy(update={"regions": _pipe.detector.regions(detected)})
+    cpu["detect"] = cpu_seconds() - c1
+    if detected and text.drawing:
+        page = _pipe.reader.read_dimension_regions(text, page, detected)
+    c2 = cpu_seconds()
     result = _pipe.finish(src, [PageOutcome(number=1, page=page)])
-    t["structure"] = c() - t0
-    t["total"] = sum(t[k] for k in STAGES)
-    t0 = c()
-    _pipe.finish(src, [_pipe.read_page(src, 1)])
-    t["pipeline"] = c() - t0
-    n_dims = len(result.drawing.dimensions) if result.drawing else 0
-    return {"page": p.name, "size": f"{image.width}x{image.height}", "doc_type": result.doc_type,
-            "dimensions": n_dims, "seconds": t}
+    cpu["structure"] = cpu_seconds() - c2
+    cpu["cpu"] = cpu_seconds() - c0
+    wall = time.perf_counter() - w0
+    cpu.update(text.passes)
+    dims = [(d.text, tuple(d.bbox)) for d in result.drawing.dimensions if d.page == 1] if result.drawing else []
+    return {"page": p.name, "path": str(p), "size": f"{text.image.width}x{text.image.height}",
+            "doc_type": result.doc_type, "dimensions": dims, "cpu": cpu, "wall": wall,
+            "discipline": result.drawing.discipline if result.drawing else None}
 
 
-def pages(realdocs: bool) -> list[Path]:
+def pages(realdocs: bool) -> tuple[list[Path], dict]:
+    """The drawing pages, and the eDOCr2 ground truth by image path (empty without the realdocs)."""
     out = sorted(p for p in (ROOT / "sample_docs").iterdir() if p.name.startswith("drawing_"))
+    truth = {}
     if realdocs:
         from docpipe.eval.realdocs import load_edocr2, realdocs_root
 
         root = realdocs_root(None)
         if root is not None and (root / "drawings" / "edocr2_gt").is_dir():
-            out += [d.image for d in load_edocr2(root)]
-    return out
+            for d in load_edocr2(root):
+                out.append(d.image)
+                truth[str(d.image)] = d
+    return out, truth
+
+
+def _row(name: str, cpu: dict, cols: tuple[str, ...], extra: str = "") -> str:
+    return f"{name[:22]:22s} {extra:>14s} " + " ".join(f"{cpu.get(k, 0.0):8.2f}" for k in cols)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -125,30 +115,53 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
 
-    paths = [str(p) for p in pages(not args.no_realdocs)] * args.repeat
+    paths, truth = pages(not args.no_realdocs)
+    jobs = [str(p) for p in paths] * args.repeat
     load_before = os.getloadavg()
     with ProcessPoolExecutor(max_workers=args.workers, initializer=_init) as pool:
         list(pool.map(time.sleep, [0.0] * args.workers))  # workers up and models loaded before the clock
         t0 = time.perf_counter()
-        rows = list(pool.map(_page, paths))
+        rows = list(pool.map(_page, jobs))
         wall = time.perf_counter() - t0
     load_after = os.getloadavg()
-    print(f"{'page':22s} {'size':>10s} {'dims':>4s} " + " ".join(f"{k[:9]:>9s}" for k in (*STAGES, "total", "pipeline")))
+    cols = (*PASSES, "cpu")
+    print("CPU seconds per page (process + Tesseract), by pass; 'cpu' is the whole page")
+    print(f"{'page':22s} {'type dims':>14s} " + " ".join(f"{k[:8]:>8s}" for k in cols))
     for r in rows:
-        s = r["seconds"]
-        print(f"{r['page'][:22]:22s} {r['size']:>10s} {r['dimensions']:4d} "
-              + " ".join(f"{s[k]:9.2f}" for k in (*STAGES, "total", "pipeline")))
-    means = {k: statistics.fmean(r["seconds"][k] for r in rows) for k in (*STAGES, "total", "pipeline")}
-    print(f"{'mean':22s} {'':>10s} {'':>4s} " + " ".join(f"{means[k]:9.2f}" for k in (*STAGES, "total", "pipeline")))
-    # every page runs twice (staged, then as the pipeline): a page's share of the wall-clock is half of it
-    print(f"{len(rows)} pages, {args.workers} worker(s): wall {wall:.1f} s for two runs of each page, "
-          f"{wall / (2 * len(rows)):.2f} s per page run; "
-          f"max page latency {max(r['seconds']['total'] for r in rows):.2f} s; load average before "
+        print(_row(r["page"], r["cpu"], cols, f"{r['doc_type'][:8]} {len(r['dimensions']):4d}"))
+    groups = {"mean sample_docs": [r for r in rows if r["path"] not in truth],
+              "mean eDOCr2": [r for r in rows if r["path"] in truth]}
+    means = {}
+    for name, sel in groups.items():
+        if sel:
+            means[name] = {k: statistics.fmean(r["cpu"].get(k, 0.0) for r in sel) for k in cols}
+            print(_row(name, means[name], cols, f"{len(sel)} pages"))
+    print(f"{len(rows)} pages, {args.workers} worker(s): wall {wall:.1f} s, {wall / len(rows):.2f} s per page; "
+          f"max page CPU {max(r['cpu']['cpu'] for r in rows):.2f} s; load average before "
           f"{' '.join(f'{x:.2f}' for x in load_before)}, after {' '.join(f'{x:.2f}' for x in load_after)}")
-    out = {"rows": rows, "mean_seconds": means, "wall_seconds": wall, "workers": args.workers,
-           "wall_per_page_run": wall / (2 * len(rows)), "load_before": load_before, "load_after": load_after}
+    out = {"rows": rows, "mean_cpu": means, "wall_seconds": wall, "workers": args.workers,
+           "load_before": load_before, "load_after": load_after}
+    if truth:
+        from docpipe.eval.drawing_eval import score_drawing
+
+        scored = [r for r in rows if r["path"] in truth][:len(truth)]
+        scores = []
+        for r in scored:
+            d = truth[r["path"]]
+            scores.append(score_drawing(d.doc_id, [(b.text, b.box) for b in d.dimensions],
+                                        [b.box for b in d.boxes if b.ignore], r["dimensions"]))
+        gt, pred, hit = (sum(getattr(s, k) for s in scores) for k in ("n_gt", "n_pred", "matched"))
+        cers = [p["cer"] for s in scores for p in s.pairs if p.get("pred") is not None]  # per matched pair
+        as_drawing = sum(r["doc_type"] == "drawing" for r in scored)
+        mechanical = sum(r.get("discipline") == "mechanical" for r in scored)
+        print(f"eDOCr2: {as_drawing} of {len(scored)} sheets classified drawing, {mechanical} mechanical; "
+              f"dimensions {hit} of {gt} found "
+              f"(recall {hit / gt:.3f}), {pred} predicted (precision {hit / max(1, pred):.3f}), "
+              f"CER {statistics.fmean(cers) if cers else 0:.3f}")
+        out["edocr2"] = {"sheets": len(scored), "classified_drawing": as_drawing, "mechanical": mechanical, "gt": gt, "predicted": pred,
+                         "matched": hit, "recall": hit / gt, "precision": hit / max(1, pred)}
     if args.json:
-        args.json.write_text(json.dumps(out, indent=2))
+        args.json.write_text(json.dumps(out, indent=2, default=str))
     return out
 
 

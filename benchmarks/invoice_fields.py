@@ -2,7 +2,8 @@
 nothing.
 
     .venv/bin/python benchmarks/invoice_fields.py [--set invoices|zugferd|invoice2data|sroie] [--limit N]
-        [--backend llm|rules] [--llm-model PATH | --llm-url URL --llm-model-name NAME] [--json FILE]
+        [--backend llm|rules] [--llm-model PATH] [--llm-engine llamacpp|transformers]
+        [--llm-url URL --llm-model-name NAME] [--json FILE]
 
 Inputs come from ``../shared/realdocs`` (or ``$DOCPIPE_REALDOCS``); nothing is copied into the repository.
 ``invoices`` (the default) is the ZUGFeRD PDFs plus the invoice2data PDFs (Orlen, a text file, is skipped):
@@ -52,6 +53,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--backend", default="llm", choices=("rules", "llm"))
     ap.add_argument("--llm-model", type=Path, default=None)
+    ap.add_argument("--llm-engine", default=None, choices=("llamacpp", "transformers"),
+                    help="what runs the embedded model (default: StructureOptions' default)")
     ap.add_argument("--llm-url", default=None)
     ap.add_argument("--llm-model-name", default=None)
     ap.add_argument("--llm-threads", type=int, default=None)
@@ -73,7 +76,7 @@ def main() -> None:
     if (why := _fields.missing_set(root, args.set)) is not None:
         sys.exit(why)
     sopts = {"backend": args.backend}
-    for k in ("llm_model", "llm_url", "llm_model_name", "llm_threads", "llm_ask"):
+    for k in ("llm_model", "llm_engine", "llm_url", "llm_model_name", "llm_threads", "llm_ask"):
         if getattr(args, k) is not None:
             sopts[k] = getattr(args, k)
     options = PipelineOptions(ocr=OcrOptions(lang=args.lang, psm=args.psm), workers=1, ingest=IngestOptions(),

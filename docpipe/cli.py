@@ -66,6 +66,10 @@ def run(
                                       "--no-llm: deterministic rules only.")] = True,
     llm_model: Annotated[Path | None, typer.Option(help="GGUF model file for the embedded LLM (implies --llm). "
                                                    "Default: models/llm/ (make setup) or $DOCPIPE_LLM_MODEL.")] = None,
+    llm_engine: Annotated[str, typer.Option(
+        help="What runs the embedded LLM: llamacpp (default) or transformers (the same weights "
+             "on torch, converted once into ~/.cache/docpipe/transformers; --llm-model may then also be a folder "
+             "of transformers weights). See models/llm/MODEL_CARD.md.")] = StructureOptions().llm_engine,
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server, e.g. http://host:8000/v1 (implies "
                                                 "--llm); API key from $DOCPIPE_LLM_API_KEY.")] = None,
     llm_model_name: Annotated[str | None, typer.Option(help="Model name on the --llm-url server.")] = None,
@@ -93,7 +97,7 @@ def run(
             orient=OrientOptions(osd=osd), detect=DetectOptions(enabled=detect), ocr=OcrOptions(lang=lang, psm=psm),
             structure=StructureOptions(backend="llm" if (llm or llm_model or llm_url) else "rules",
                                        llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name,
-                                       llm_ask=llm_ask, llm_retries=llm_retries),
+                                       llm_ask=llm_ask, llm_retries=llm_retries, llm_engine=llm_engine),
             review=ReviewOptions(calibrate=calibrate, calibration=calibration, threshold=review_threshold),
             workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
     except ValueError as e:
@@ -103,7 +107,9 @@ def run(
         from .structure import Structurer
 
         try:  # a missing model or llama-cpp-python is a usage error here, not a crash in every worker
-            Structurer(options.structure)
+            backend = Structurer(options.structure).llm.backend
+            if hasattr(backend, "prepare"):  # transformers: convert a GGUF once here, not in every worker
+                backend.prepare()
         except DocpipeError as e:
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2) from None
@@ -155,7 +161,8 @@ def schema(out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the
 def eval_cmd(
     target: Annotated[str, typer.Argument(
         help="folder (compare --pred with --expected), invoices (real invoices as 200-dpi scans), receipts "
-             "(SROIE), funsd, synthetic-ocr, edocr2 (real drawings).")],
+             "(SROIE), funsd, synthetic-ocr, edocr2 (real drawings), plans (--limit generated floor plans, seeds "
+             "5000+).")],
     pred: Annotated[Path | None, typer.Option(help="Folder of docpipe output JSON.")] = None,
     expected: Annotated[Path | None, typer.Option(help="Folder of expected JSON (e.g. sample_docs/expected).")] = None,
     realdocs: Annotated[Path | None, typer.Option(help="Root of the real-document sets (default ../shared/realdocs"
@@ -173,6 +180,8 @@ def eval_cmd(
                          ] = None,
     llm_ask: Annotated[str | None, typer.Option(help="invoices/receipts: open (fields the rules leave open) or all."
                                                 )] = None,
+    llm_engine: Annotated[str | None, typer.Option(help="invoices/receipts: what runs the embedded LLM, llamacpp or "
+                                                   "transformers.")] = None,
     review_threshold: Annotated[float | None, typer.Option(
         help="invoices/receipts: auto-accept threshold on every key field's confidence. Default: the threshold "
              "in models/calibration/calibration.json.")] = None,
@@ -191,6 +200,8 @@ def eval_cmd(
                 sopts["llm_model"] = llm_model
             if llm_ask is not None:
                 sopts["llm_ask"] = llm_ask
+            if llm_engine is not None:
+                sopts["llm_engine"] = llm_engine
             options = PipelineOptions(ocr=OcrOptions(lang=lang), workers=1, structure=StructureOptions(**sopts),
                                       review=ReviewOptions(threshold=review_threshold))
         run_eval(target, pred=pred, expected=expected, realdocs=realdocs, limit=limit,
@@ -209,13 +220,14 @@ def synth(
     receipts: Annotated[int, typer.Option(help="Number of receipts.")] = 2,
     drawings: Annotated[int, typer.Option(help="Number of drawings.")] = 2,
     others: Annotated[int, typer.Option(help="Number of other documents.")] = 1,
+    plans: Annotated[int, typer.Option(help="Number of floor plans (architectural drawings).")] = 0,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same documents.")] = 0,
 ) -> None:
     """Generate synthetic documents with exact ground truth."""
     from .synth import generate, write_samples
 
     paths = write_samples(out) if samples else generate(out, invoices=invoices, receipts=receipts,
-                                                       drawings=drawings, others=others, seed=seed)
+                                                       drawings=drawings, others=others, plans=plans, seed=seed)
     typer.echo(f"wrote {len(paths)} documents to {out}")
 
 

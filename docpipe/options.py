@@ -104,6 +104,11 @@ class StructureOptions(_Options):
     llm_model: Path | None = Field(
         None, description="GGUF file for the embedded model; default $DOCPIPE_LLM_MODEL, else the one "
         "scripts/setup-models.sh fetches into models/llm/")
+    llm_engine: Literal["llamacpp", "transformers"] = Field(
+        "llamacpp", description="what runs the embedded model: 'llamacpp' (default: llama-cpp-python, see "
+        "models/llm/MODEL_CARD.md) or 'transformers' (the same GGUF weights dequantised and run by "
+        "transformers on torch, converted once into ~/.cache/docpipe/transformers; llm_model may also be a folder "
+        "of transformers weights); both use the same constrained decoder")
     llm_url: str | None = Field(
         None, description="OpenAI-compatible server (vLLM, Ollama, llama.cpp server), e.g. http://gpu:8000/v1; "
         "default $DOCPIPE_LLM_URL; its API key is read from $DOCPIPE_LLM_API_KEY")
@@ -158,9 +163,11 @@ class PipelineOptions(_Options):
     review: ReviewOptions = Field(default_factory=ReviewOptions)
     detect: DetectOptions = Field(default_factory=DetectOptions)
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes")
-    recycle_after: int = Field(
-        200, ge=0, description="replace a worker process after this many jobs (bounds memory if a library "
-        "leaks; 0 = never)"
+    recycle_memory_mib: int = Field(
+        3072, ge=0, description="batch runs (docpipe run) replace their worker processes when one holds more "
+        "than this many MiB of resident memory after a job (a leak in a library; 0 = never). Otherwise a worker "
+        "lives for the whole batch and loads torch, the detector and the model once (a worker peaks at ~1.5 GiB "
+        "with the embedded model)"
     )
     timeout_per_page: float = Field(
         180.0, gt=0, description="batch runs stop a document after this many seconds per page (a stalled "

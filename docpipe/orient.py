@@ -11,10 +11,9 @@ import re
 
 import cv2
 import numpy as np
-import pytesseract
 from PIL import Image
 
-from .ocr import tesseract_input
+from .ocr import TesseractFailed, run_tesseract
 from .options import OrientOptions
 
 _PROFILE_WIDTH = 1000  # px; skew search runs on a downscaled copy
@@ -74,9 +73,8 @@ def detect_quarter_turn(image: Image.Image, min_confidence: float = 2.0) -> int:
     """
     small = image.resize((max(1, image.width // 2), max(1, image.height // 2)), Image.Resampling.BILINEAR)
     try:
-        with tesseract_input(small) as path:
-            out = pytesseract.image_to_osd(path, config="--psm 0 --dpi 150")
-    except pytesseract.TesseractError:
+        out = run_tesseract(small, ["-l", "osd", "--psm", "0", "--dpi", "150"])
+    except TesseractFailed:
         return 0  # "Too few characters": leave the page as it is
     rot = re.search(r"Rotate:\s*(\d+)", out)
     conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)

@@ -6,7 +6,9 @@ then small-angle deskew, as :mod:`docpipe.read` does), because every coordinate 
 :class:`~docpipe.types.DocumentResult` refers to the upright page, in pixels at the page's ``dpi``.
 
 Colours: regions blue, grounded fields green (confidence >= 0.8) or orange (below), dimensions magenta,
-tables teal. Each box carries a short label (field name and value).
+tables teal; on plans, rooms brown (name and area), doors and windows red (kind and tag), and each dimension
+chain violet, one box around its strings labelled with the parts' sum against the overall. Each box carries a
+short label (field name and value).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ COLOURS = {
     "field_low": (240, 140, 0),
     "dimension": (200, 0, 200),
     "table": (0, 150, 150),
+    "room": (150, 80, 20),
+    "opening": (220, 20, 40),
+    "chain": (120, 40, 200),
 }
 
 
@@ -64,12 +69,40 @@ def boxes(result: DocumentResult) -> list[Box]:
         out += [Box("region", f"{r.label} {r.confidence:.2f}", page.number, r.bbox) for r in page.regions]
     for root, model in (("invoice", result.invoice), ("drawing", result.drawing)):
         for path, g in iter_grounded(model, root):
+            if path.startswith(("drawing.rooms[", "drawing.openings[")):
+                continue  # drawn as rooms and openings below, with one label each
             if g.page is not None and g.bbox is not None:
                 kind = "field" if g.confidence >= 0.8 else "field_low"
                 out.append(Box(kind, f"{path.split('.', 1)[1]}: {g.value}"[:60], g.page, g.bbox))
     if result.drawing is not None:
         out += [Box("dimension", d.text, d.page, d.bbox) for d in result.drawing.dimensions]
         out += [Box("table", t.label, t.page, t.bbox) for t in result.drawing.tables]
+        out += _plan_boxes(result.drawing)
+    return out
+
+
+def _plan_boxes(drawing) -> list[Box]:
+    """Rooms, openings and dimension chains of a plan."""
+    out = []
+    for r in drawing.rooms:
+        name = r.name.value if r.name else "?"
+        area = f" {r.area_m2.value:g} m²" if r.area_m2 else ""
+        out.append(Box("room", f"{name}{area}", r.page, r.bbox))
+    out += [Box("opening", f"{o.kind} {o.tag.value if o.tag else ''}".strip(), o.page, o.bbox)
+            for o in drawing.openings]
+    chains: dict[str, list] = {}
+    for d in drawing.dimensions:
+        if d.chain:
+            chains.setdefault(d.chain, []).append(d)
+    for cid, ds in sorted(chains.items()):
+        parts = [d for d in ds if not d.overall]
+        overall = [d for d in ds if d.overall]
+        total = sum(d.nominal or 0 for d in parts)
+        label = f"{cid}: sum {total:g}" + (f" / overall {overall[0].nominal:g}" if overall else "")
+        xs = [d.bbox for d in ds]
+        box = (min(b[0] for b in xs) - 6, min(b[1] for b in xs) - 6, max(b[2] for b in xs) + 6,
+               max(b[3] for b in xs) + 6)
+        out.append(Box("chain", label, ds[0].page, box))
     return out
 
 

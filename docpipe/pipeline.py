@@ -9,8 +9,11 @@ folder and its manifest.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing as mp
+import os
+import resource
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -209,13 +212,17 @@ def _rounded(timings: dict[str, float]) -> dict[str, float]:
 
 log = logging.getLogger("docpipe")
 _worker_pipeline: Pipeline | None = None  # one per worker process, built by _init_worker
+_worker_loads = 0  # pipelines (models: torch + detector; the LLM on first use) built in this worker process
+_worker_start_cpu = 0.0  # CPU seconds of this worker's start: imports, pipeline, detector
 
 
 def _init_worker(options: PipelineOptions, idle_workers=None) -> None:
-    """Build the worker's pipeline. ``idle_workers`` (a shared integer the batch keeps up to date) lets the
-    embedded model borrow idle workers' cores at the end of a batch."""
-    global _worker_pipeline
+    """Build the worker's pipeline, once per worker process: torch's import (~2 s), the detector and the
+    embedded model are then reused by every job the process runs. ``idle_workers`` (a shared integer the batch
+    keeps up to date) lets the embedded model borrow idle workers' cores at the end of a batch."""
+    global _worker_pipeline, _worker_loads, _worker_start_cpu
     _worker_pipeline = Pipeline(options)
+    _worker_loads += 1
     if idle_workers is not None:
         _worker_pipeline.structurer.share_idle_cores(lambda: idle_workers.value)
     if options.detect.enabled:
@@ -223,20 +230,63 @@ def _init_worker(options: PipelineOptions, idle_workers=None) -> None:
             _worker_pipeline.detector
         except Exception:  # noqa: S110 - reported per page by read_page, with its message
             pass
+    _worker_start_cpu = _cpu_seconds()  # a forked worker's counters start at zero
 
 
-def _read_page_job(src: SourceFile, number: int) -> PageOutcome:
+def _cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+@dataclass(frozen=True)
+class WorkerNote:
+    """What a job's worker reports with its result: which process, how often it built its pipeline, what its
+    start cost, and its resident memory after the job (bytes, after returning freed heap to the system)."""
+
+    pid: int
+    loads: int
+    start_cpu: float
+    rss: int
+
+
+_libc = None
+
+
+def _release_memory() -> int:
+    """Return freed heap to the system (glibc ``malloc_trim``: page images and arrays of the job just done) and
+    read this process's resident set size, in bytes."""
+    global _libc
+    if _libc is None:
+        try:  # glibc by its soname: ctypes.util.find_library would fork this large process to run ldconfig
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+            _libc = False
+    if _libc:
+        _libc.malloc_trim(0)
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _note() -> WorkerNote:
+    return WorkerNote(pid=os.getpid(), loads=_worker_loads, start_cpu=_worker_start_cpu, rss=_release_memory())
+
+
+def _read_page_job(src: SourceFile, number: int) -> tuple[PageOutcome, WorkerNote]:
     assert _worker_pipeline is not None
-    return _worker_pipeline.read_page(src, number)
+    return _worker_pipeline.read_page(src, number), _note()
 
 
-def _ready(_: int) -> bool:
-    return _worker_pipeline is not None
+def _ready(_: int) -> WorkerNote | None:
+    return _note() if _worker_pipeline is not None else None
 
 
-def _finish_job(src: SourceFile, outcomes: list[PageOutcome]) -> DocumentResult:
+def _finish_job(src: SourceFile, outcomes: list[PageOutcome]) -> tuple[DocumentResult, WorkerNote]:
     assert _worker_pipeline is not None
-    return _worker_pipeline.finish(src, outcomes)
+    return _worker_pipeline.finish(src, outcomes), _note()
 
 
 @dataclass
@@ -250,6 +300,11 @@ class BatchSummary:
     needs_review: int = 0
     pages: int = 0
     seconds: float = 0.0
+    workers_started: int = 0  # worker processes that ran jobs (each loads the pipeline once)
+    workers_recycled: int = 0  # times the pool was replaced because a worker's memory passed the limit
+    pipeline_loads: int = 0  # pipelines built, summed over the worker processes (== workers_started)
+    worker_start_cpu: list[float] = field(default_factory=list)  # CPU seconds of each worker's start
+    worker_peak_rss: dict[int, int] = field(default_factory=dict)  # per worker pid: largest RSS after a job, bytes
 
     @property
     def exit_code(self) -> int:
@@ -324,24 +379,44 @@ def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None =
                 continue
             queue.append(src)
         if queue:
-            _run_pool(queue, options, record)
+            _run_pool(queue, options, record, summary)
     summary.seconds = time.perf_counter() - t_start
     return summary
 
 
 def _run_pool(queue: list[SourceFile], options: PipelineOptions,
-              record: Callable[[DocumentResult, float], None]) -> None:
-    """Page jobs and finish jobs over a process pool, one job per worker in flight. A crashed worker
-    (segfault, out of memory) breaks the pool: it is rebuilt and the jobs in flight are retried once. A
-    document over its time limit gets a failed record; the workers are replaced (a stuck Tesseract or
-    poppler cannot be stopped alone) and the other jobs in flight start again."""
+              record: Callable[[DocumentResult, float], None], summary: BatchSummary | None = None) -> None:
+    """Page jobs and finish jobs over a process pool, one job per worker in flight. Workers live for the whole
+    batch (each builds its pipeline once: torch, detector, model), unless one reports more resident memory
+    after a job than ``options.recycle_memory_mib``: then no new job starts until the jobs in flight are done,
+    and the pool is replaced. A crashed worker (segfault, out of memory) breaks the pool: it is rebuilt and the
+    jobs in flight are retried once. A document over its time limit gets a failed record; the workers are
+    replaced (a stuck Tesseract or poppler cannot be stopped alone) and the other jobs in flight start again."""
     workers = max(1, options.workers)
+    summary = summary if summary is not None else BatchSummary()
+    rss_limit = options.recycle_memory_mib * 2**20
     ctx = mp.get_context("forkserver")
     idle_workers = ctx.RawValue("i", 0)  # read by the workers' models between prompt chunks (no lock needed)
     make_pool = lambda: ProcessPoolExecutor(  # noqa: E731
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(options, idle_workers),
-        max_tasks_per_child=options.recycle_after or None)
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(options, idle_workers))
     pool = make_pool()
+    seen: dict[int, WorkerNote] = {}
+    recycle = False  # a worker is over the memory limit: drain, then replace the pool
+
+    def noted(note: WorkerNote | None, *, after_job: bool = True) -> None:
+        nonlocal recycle
+        if note is None:
+            return
+        if note.pid not in seen:
+            summary.workers_started += 1
+            summary.pipeline_loads += note.loads
+            summary.worker_start_cpu.append(round(note.start_cpu, 3))
+        seen[note.pid] = note
+        summary.worker_peak_rss[note.pid] = max(summary.worker_peak_rss.get(note.pid, 0), note.rss)
+        if after_job and rss_limit and note.rss > rss_limit and not recycle:
+            log.info("worker %d holds %.0f MiB after a job (limit %d MiB): replacing the workers once the jobs "
+                     "in flight are done", note.pid, note.rss / 2**20, options.recycle_memory_mib)
+            recycle = True
     docs: dict[str, _Doc] = {}
     jobs: list[tuple] = []  # (kind, rel, page or None), in submission order
     for src in queue:
@@ -370,17 +445,27 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
         for _, rel, _ in keep:
             docs[rel].started = 0.0  # their clock restarts with the new workers
         pending.clear()
+        start_pool()
+
+    def start_pool() -> None:
+        nonlocal pool
         pool = make_pool()
         # Start the new workers (and load their models) before the clocks of the requeued documents run.
         try:
-            list(pool.map(_ready, range(workers)))
+            for note in pool.map(_ready, range(workers)):
+                noted(note, after_job=False)
         except BrokenProcessPool as e:
             raise ModelLoadError("worker processes crash as they start; run with --workers 1 to see why") from e
 
     try:
         while jobs or pending:
+            if recycle and not pending:
+                pool.shutdown(wait=True)
+                summary.workers_recycled += 1
+                recycle = False
+                start_pool()
             # One job per worker in flight: a submitted job starts at once, so its clock is honest.
-            while jobs and len(pending) < workers:
+            while jobs and len(pending) < workers and not recycle:
                 job = jobs.pop()
                 if job[1] not in done:
                     submit(job)
@@ -396,7 +481,8 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
                 if rel in done:
                     continue
                 try:
-                    value = fut.result()
+                    value, note = fut.result()
+                    noted(note)
                 except BrokenProcessPool:
                     broken = True
                     if job in retried:

@@ -2,8 +2,9 @@
 
 The PDF text layer is used where a page has one (``text_source: "pdf_text"``). Otherwise the page is deskewed
 and OCRed; when the first pass reads poorly, Tesseract OSD is consulted for a quarter turn and the page read
-again. A page that looks like a drawing is read again in sparse-text mode, and once more turned 90 degrees
-for vertical dimension text (kept only where it parses as a dimension, or is a deviation stacked beside one);
+again. A drawing is read in sparse-text mode (a page whose ink looks like a drawing's is read so first, and
+skips the document pass and OSD when those lines classify as a drawing; see :class:`PageReader`), and once
+more turned 90 degrees for vertical dimension text (kept only where it parses as a dimension, or is a deviation stacked beside one);
 after detection, the detector's dimension proposals are read one by one at their angle
 (:meth:`PageReader.read_dimension_regions`, called by the pipeline). Scans whose text is small in pixels (low
 resolution) are upscaled for Tesseract and the boxes scaled back.
@@ -14,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import cv2
@@ -22,11 +22,12 @@ import numpy as np
 from PIL import Image
 
 from .classify import classify
-from .dimension_reading import read_dimension
+from .drawing.plan_dimensions import is_feet_inches
+from .drawing.repairs import read_dimension
 from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
 from .language import ALL_LANGS, AUTO, second_pass_lang
-from .ocr import OcrEngine, group_lines, read_quality
+from .ocr import CpuMeter, OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
 from .orient import Orienter, rotate_clockwise
 from .types import Line, Page, Word
@@ -47,6 +48,7 @@ class PageText:
     timings: dict[str, float] = field(default_factory=dict)
     drawing: bool = False  # read as a drawing (sparse and vertical passes); dimension regions apply
     text_px: float | None = None  # median letter height of a drawing page (estimate_text_height), measured once
+    passes: dict[str, float] = field(default_factory=dict)  # CPU seconds per pass (PageReader), Tesseract included
 
 
 def flatten_background(image: Image.Image) -> Image.Image:
@@ -61,19 +63,77 @@ def flatten_background(image: Image.Image) -> Image.Image:
 
 def estimate_text_height(image: Image.Image) -> float | None:
     """Median height in pixels of letter-sized ink blobs (connected components), or None on a blank page."""
+    return text_heights(image)[0]
+
+
+def text_heights(image: Image.Image) -> tuple[float | None, float | None]:
+    """:func:`estimate_text_height` of ``image`` and of ``image`` turned 90 degrees, from one connected-component
+    pass (a quarter turn swaps each blob's width and height and keeps the ink threshold): ~0.2-0.3 s saved per
+    large drawing sheet."""
     gray = np.asarray(image.convert("L"))
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
-        return None
+        return None, None
     w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
-    # Letters: not specks, not rules or frames, roughly as wide as tall.
-    keep = (h >= 4) & (h <= 200) & (w >= 2) & (w <= 2.5 * h)
-    return float(np.median(h[keep])) if keep.sum() >= 20 else None
+
+    def median_height(w: np.ndarray, h: np.ndarray) -> float | None:
+        # Letters: not specks, not rules or frames, roughly as wide as tall.
+        keep = (h >= 4) & (h <= 200) & (w >= 2) & (w <= 2.5 * h)
+        return float(np.median(h[keep])) if keep.sum() >= 20 else None
+    return median_height(w, h), median_height(h, w)
+
+
+_SHEET_SIDE = 1000  # px: looks_like_drawing works on a copy this long
+_SHEET_BIG_INK = 0.55  # share of the ink in blobs longer than 4% of the page's long side (outlines, frames)
+_SHEET_CURVED_INK = 0.02  # share of the ink in such blobs that is neither a horizontal nor a vertical stroke
+
+
+def looks_like_drawing(image: Image.Image) -> bool:
+    """A cheap guess (~30 ms, no OCR) that a page is a technical drawing: most of its ink is in large connected
+    blobs (part outlines, frames, dimension lines) rather than letters, and part of that is curved or slanted
+    (circles, arcs, arrowheads), which table rules and form boxes are not.
+
+    Measured on a 1000-px copy: all 7 eDOCr2 sheets and both sample drawings pass; none of the 39 shared
+    invoices as scans, 18 of the first 20 SROIE receipts and the sample invoices, letter and receipt. It only
+    orders the passes (:class:`PageReader`): a page guessed wrongly is read as before, at the price of one
+    sparse pass."""
+    gray = np.asarray(image.convert("L"))
+    scale = _SHEET_SIDE / max(gray.shape)
+    if scale < 1:
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return False
+    area = stats[1:, cv2.CC_STAT_AREA]
+    big = np.maximum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]) > 0.04 * max(gray.shape)
+    total = float(area.sum())
+    if area[big].sum() < _SHEET_BIG_INK * total:
+        return False
+    mask = np.isin(labels, np.flatnonzero(big) + 1).astype(np.uint8) * 255
+    straight = cv2.bitwise_or(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, 15), np.uint8)),
+                              cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((15, 1), np.uint8)))
+    return np.count_nonzero(cv2.subtract(mask, straight)) >= _SHEET_CURVED_INK * total
 
 
 class PageReader:
-    """Orient and read pages. Build once per worker; ``__call__`` per page."""
+    """Orient and read pages. Build once per worker; ``__call__`` per page.
+
+    The order of the passes on a scanned page (each pass's CPU seconds land in ``PageText.passes``):
+
+    - ``deskew`` (and OSD first with ``osd="always"``), then ``text_height``: the letter height of the page
+      and of the page turned (:func:`text_heights`), measured once for every pass;
+    - a page that :func:`looks_like_drawing` is read in sparse mode first (``ocr_sparse``, psm 11); when those
+      lines classify as a drawing the page is one, and its orientation is settled (sideways or upside-down
+      text does not read as a title block and dimensions): no document pass, no OSD;
+    - otherwise the document pass (``ocr_page``, psm 4); ``osd`` when it reads poorly and does not read as a
+      drawing either (a quarter turn found: deskew and read again); a poor reading of a document page is
+      read again flattened (``flatten``), a page in another language again in it (``ocr_lang``); a page
+      whose lines classify as a drawing gets the sparse pass now (reused when the guess already ran it);
+    - a drawing then gets ``ocr_vertical``, the page turned 90 degrees, for vertical dimensions; the
+      detector's dimension regions come later (``dimension_ocr``, :meth:`read_dimension_regions`).
+    """
 
     def __init__(self, orient: OrientOptions, ocr: OcrOptions) -> None:
         self.orient_options = orient
@@ -82,97 +142,115 @@ class PageReader:
 
     def __call__(self, raster: RasterPage) -> PageText:
         timings: dict[str, float] = {}
+        passes: dict[str, float] = {}
         drawing, text_px = False, None
         if raster.pdf_words is not None:
             image, words, rotation, source = raster.image, raster.pdf_words, 0.0, "pdf_text"
             lines = group_lines(words)
         else:
             source = "ocr"
-            image, words, rotation = self._orient_and_read(raster, timings)
+            image, words, rotation, drawing, heights = self._orient_and_read(raster, timings, passes)
             lines = group_lines(words)
-            if self.ocr.options.drawing_psm != self.ocr.options.psm and self.drawing_like(image, raster, lines):
-                drawing = True
-                t0 = time.perf_counter()
-                text_px = estimate_text_height(image)  # once for the sparse pass and the dimension regions
-                # The sparse pass and the vertical pass are two Tesseract processes, run side by side: the
-                # latency of one drawing page drops by a third when a core is free (same CPU time otherwise).
-                with ThreadPoolExecutor(2) as pool:
-                    sparse = pool.submit(self.read_words, image, psm=self.ocr.options.drawing_psm, height=text_px)
-                    # (the turned page measures its own letter height: a letter is narrower than tall)
-                    turned = pool.submit(self.read_vertical_dimensions, image) if self.ocr.options.vertical_text \
-                        else None
-                    words = sparse.result()
-                    lines = group_lines(words)
-                    if turned is not None:
-                        vertical = turned.result()
+            if drawing:
+                text_px = heights[0]  # for the dimension regions too
+                if self.ocr.options.vertical_text:
+                    t0 = time.perf_counter()
+                    with CpuMeter() as m:
+                        # Vertical dimensions are as tall as the page's upright letters; the turned page's own
+                        # median blob height is the upright letters' width, smaller: it upscaled low-resolution
+                        # sheets 2.6x instead of 1.6x (eDOCr2 LIU0010; same 67 of 80 dimensions found, 2
+                        # fewer wrong ones, ~0.6 s less CPU there).
+                        vertical = self.read_vertical_dimensions(image, height=_larger(*heights))
                         lines = drop_overlapped(lines, vertical) + vertical
                         words = [w for ln in lines for w in ln.words]
-                timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
-            elif self.ocr.options.lang == AUTO:
-                t0 = time.perf_counter()
-                # A page that reads poorly (noisy scans) or reads as a receipt (thermal till prints, which
-                # read poorly even when the words come out) is read again with every installed document
-                # language: the combined models read such scans better even when they are English (SROIE
-                # receipts 1-50, development figures: 0.870 of the key fields against 0.830 when only poorly
-                # read pages were). Other pages are read again only when their words say German, French or Dutch.
-                second = (ALL_LANGS if read_quality(words) < _ALL_LANGS_BELOW_QUALITY
-                          or self.page_kind(image, raster, lines) == "receipt"
-                          else second_pass_lang(w.text for w in words))
-                if second is not None:
-                    words = self.read_words(image, lang=second)
-                    lines = group_lines(words)
-                timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
+                    passes["ocr_vertical"] = m.seconds
+                    timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
         return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing,
-                        text_px=text_px)
+                        text_px=text_px, passes=passes)
 
-    def _orient_and_read(self, raster: RasterPage, timings: dict[str, float]):
+    def _orient_and_read(self, raster: RasterPage, timings: dict[str, float], passes: dict[str, float]):
+        """(upright image, words, rotation, drawing, (letter height, turned letter height)) of a scanned page.
+        A drawing's words are those of the sparse pass."""
         t = time.perf_counter
-        t0 = t()
+        opts = self.ocr.options
+        sparse_mode = opts.drawing_psm != opts.psm  # drawings get their own pass at all
+
+        def run(name: str, key: str, fn):
+            t0 = t()
+            with CpuMeter() as m:
+                out = fn()
+            passes[name] = passes.get(name, 0.0) + m.seconds
+            timings[key] = timings.get(key, 0.0) + t() - t0
+            return out
+
+        def orient(image: Image.Image):
+            im, skew = run("deskew", "orient", lambda: self.orienter.deskew(image))
+            return im, skew, run("text_height", "ocr", lambda: text_heights(im))
+
         image, rotation = raster.image, 0.0
         if self.orient_options.osd == "always":
-            image, turn = self.orienter.quarter_turn(image)
+            image, turn = run("osd", "orient", lambda: self.orienter.quarter_turn(image))
             rotation += turn
-        image, skew = self.orienter.deskew(image)
+        image, skew, heights = orient(image)
         rotation += skew
-        timings["orient"] = t() - t0
-        t0 = t()
-        words = self.read_words(image)
-        timings["ocr"] = t() - t0
-        if self.orient_options.osd == "auto" and read_quality(words) < _OSD_BELOW_QUALITY:
-            t0 = t()
-            _, turn = self.orienter.quarter_turn(image)
-            timings["orient"] += t() - t0
+        sparse: list[Word] | None = None  # the sparse pass of ``image``, once read
+        if sparse_mode and run("drawing_guess", "ocr", lambda: looks_like_drawing(image)):
+            sparse = run("ocr_sparse", "ocr", lambda: self.read_words(image, psm=opts.drawing_psm,
+                                                                      height=heights[0]))
+            if self.drawing_like(image, raster, group_lines(sparse)):
+                return image, sparse, rotation, True, heights
+        words = run("ocr_page", "ocr", lambda: self.read_words(image, height=heights[0]))
+        drawing = sparse_mode and self.drawing_like(image, raster, group_lines(words))
+        if self.orient_options.osd == "auto" and read_quality(words) < _OSD_BELOW_QUALITY and not drawing:
+            # A drawing reads poorly by nature (sparse text, line art), but what it reads settles its orientation.
+            _, turn = run("osd", "orient", lambda: self.orienter.quarter_turn(image))
             if turn:
-                t0 = t()
                 # Skew was estimated on the sideways page: start again from the scan, turned upright.
-                image, skew2 = self.orienter.deskew(rotate_clockwise(raster.image, turn))
-                rotation = turn + skew2
-                words = self.read_words(image)
-                timings["ocr"] += t() - t0
-        if read_quality(words) < _OSD_BELOW_QUALITY and not self.drawing_like(image, raster, group_lines(words)):
-            t0 = t()
-            words = self._read_flattened(image, words)
-            timings["ocr"] += t() - t0
-        return image, words, rotation
+                image, skew2, heights = orient(rotate_clockwise(raster.image, turn))
+                rotation, sparse = turn + skew2, None
+                words = run("ocr_page", "ocr", lambda: self.read_words(image, height=heights[0]))
+                drawing = sparse_mode and self.drawing_like(image, raster, group_lines(words))
+        if drawing:
+            if sparse is None:
+                sparse = run("ocr_sparse", "ocr", lambda: self.read_words(image, psm=opts.drawing_psm,
+                                                                          height=heights[0]))
+            return image, sparse, rotation, True, heights
+        read_image = image  # the image the kept words were read from (flattened, for a grey photo)
+        if read_quality(words) < _OSD_BELOW_QUALITY:
+            words, read_image = run("flatten", "ocr", lambda: self._read_flattened(image, words))
+        if opts.lang == AUTO:
+            # A page that reads poorly (noisy scans) or reads as a receipt (thermal till prints, which read
+            # poorly even when the words come out) is read again with every installed document language, from
+            # the image its kept words came from: the combined models read such scans better even when they are
+            # English (SROIE receipts 1-50, development figures: 0.870 of the key fields with every language
+            # against 0.830 when only poorly read pages were). Other pages are read again only when their words
+            # say German, French or Dutch.
+            second = (ALL_LANGS if read_quality(words) < _ALL_LANGS_BELOW_QUALITY
+                      or self.page_kind(image, raster, group_lines(words)) == "receipt"
+                      else second_pass_lang(w.text for w in words))
+            if second is not None:
+                words = run("ocr_lang", "ocr", lambda: self.read_words(read_image, lang=second, height=heights[0]))
+        return image, words, rotation, False, heights
 
-    def _read_flattened(self, image: Image.Image, words: list[Word]) -> list[Word]:
+    def _read_flattened(self, image: Image.Image, words: list[Word]) -> tuple[list[Word], Image.Image]:
         """A poor reading of a document page (not a drawing) may be a photo with grey, unevenly lit paper (till
         receipts), where the global threshold loses the letters (Tesseract read 11 words of a clear SROIE
         receipt, 111 after flattening): read the flattened image (same size, same boxes) and keep whichever
-        reading has more well-read words."""
-        again = self.read_words(flatten_background(image))
+        reading has more well-read words, with the image it came from."""
+        flat = flatten_background(image)
+        again = self.read_words(flat)
         good = lambda ws: read_quality(ws) * len(ws)  # noqa: E731 - confident words of 3+ characters
-        return again if good(again) > good(words) else words
+        return (again, flat) if good(again) > good(words) else (words, image)
 
     def drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
-        """Whether the page's first OCR lines look like a drawing's (:func:`docpipe.classify.classify` on them)."""
+        """Whether the page's OCR lines look like a drawing's (:func:`docpipe.classify.classify` on them)."""
         return self.page_kind(image, raster, lines) == "drawing"
 
     @staticmethod
     def page_kind(image: Image.Image, raster: RasterPage, lines: list[Line]) -> str:
-        """The document type the page's first OCR lines suggest (:func:`docpipe.classify.classify` on them)."""
+        """The document type a page's OCR lines suggest (:func:`docpipe.classify.classify` on them)."""
         probe = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, text_source="ocr",
                      lines=lines)
         return classify([probe])[0]
@@ -198,7 +276,7 @@ class PageReader:
         words = self.read_words(turned, psm=self.ocr.options.drawing_psm, height=height)
         h = image.height
         lines = group_lines(words)
-        keep = [ln for ln in lines if read_dimension(ln.text) is not None]
+        keep = [ln for ln in lines if read_dimension(ln.text) is not None or is_feet_inches(ln.text)]  # plans: 12'-6"
         # Deviations stacked beside a vertical size ("+0.03" over "-0.03") do not parse alone: keep those
         # close to a kept size, for the drawing rules to join (docpipe.structure.stacks).
         keep += [ln for ln in lines if _DEVIATION.match(ln.text) and ln not in keep and any(
@@ -219,9 +297,10 @@ class PageReader:
         For drawing pages only (``text.drawing``) and when ``OcrOptions.dimension_regions`` is on. Each region
         that no page-OCR line already reads as a dimension is cut out with a margin, turned level when its
         text is vertical (the detector's flag, or a box much taller than wide), scaled so that its letters are
-        ~30 px tall, and all crops are stacked into one image that Tesseract reads twice, side by side (psm 6
-        and 11: one process start per mode instead of one per crop). A crop's text is kept where it reads as a dimension
-        (:func:`docpipe.dimension_reading.read_dimension`: the parser decides, not the detector's
+        ~30 px tall, and all crops are stacked into one image that Tesseract reads as a block (psm 6); the
+        crops that reading leaves without a dimension are stacked again and read as sparse text (psm 11): one
+        process start per mode instead of one per crop. A crop's text is kept where it reads as a dimension
+        (:func:`docpipe.drawing.repairs.read_dimension`: the parser decides, not the detector's
         confidence), with deviations stacked beside it; it replaces the page-OCR lines inside it that did
         not read as one (misreads of the same ink). ``detected`` are
         :class:`docpipe.detect.DetectedRegion` in ``text.image`` pixels.
@@ -232,8 +311,10 @@ class PageReader:
         props = [d for d in detected if d.label == "dimension" and not any(_covers(k, d.bbox) for k in known)]
         if not props:
             return page
-        px = text.text_px if text.text_px is not None else estimate_text_height(text.image)
-        lines = region_dimension_lines(self.ocr, text.image, props, px)
+        with CpuMeter() as m:
+            px = text.text_px if text.text_px is not None else estimate_text_height(text.image)
+            lines = region_dimension_lines(self.ocr, text.image, props, px)
+        text.passes["dimension_ocr"] = text.passes.get("dimension_ocr", 0.0) + m.seconds
         kept = [ln for ln in page.lines if not any(mostly_inside(ln.bbox, new.bbox) for new in lines)
                 or read_dimension(ln.text) is not None]
         lines = [ln for ln in lines if not any(mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None
@@ -251,10 +332,13 @@ def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
 
 _REGION_LETTER_PX = 30  # letter height the crops are scaled to (Tesseract's sweet spot is ~20-40 px)
 _STRIP_GAP = 0.6  # white space between stacked crops, in crop heights
-# The strip is read twice, side by side: as a block of lines (psm 6) and as sparse text (psm 11). Each reads
-# some crops the other misses (eDOCr2 sheets: 60 of 80 dimensions found with either alone); per crop the block
-# reading wins where it parses.
+# The strip is read as a block of lines (psm 6), and the crops that reading leaves without a dimension as sparse
+# text (psm 11). Each reads some crops the other misses (eDOCr2 sheets: 60 of 80 dimensions found with either
+# alone); per crop the block reading wins where it parses.
 _STRIP_PSMS = (6, 11)
+# ... with at most three letter heights between crops: the white of a tall crop's gap cost Tesseract time
+# (~0.03 s of CPU per million pixels) and read nothing (eDOCr2: the same 67 of 80 dimensions with the cap).
+_STRIP_GAP_MAX = 3 * _REGION_LETTER_PX
 # No character whitelist: Tesseract's LSTM models have no Ø or ± to allow, and a whitelist of digits, signs
 # and fit letters on the psm-6 reading found the same 63 of 80 eDOCr2 dimensions as none (CER 0.056 both).
 
@@ -287,19 +371,17 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
             crops.append((_scaled(crop, scale), box, lambda u, v: (u, v), 0.0))
     n_upright = len(crops)
     crops += slanted
-    pad = 20
-    width = max(c[0].width for c in crops) + 2 * pad
-    tops, y = [], pad
-    for c, *_ in crops:
-        tops.append(y)
-        y += c.height + max(20, round(_STRIP_GAP * c.height))
-    strip = Image.new("L", (width, y + pad), 255)
-    for (c, *_), top in zip(crops, tops):
-        strip.paste(c, (pad, top))
     dpi = _effective_dpi(text_px * scale if text_px else None)
-    with ThreadPoolExecutor(len(_STRIP_PSMS)) as pool:
-        readings = list(pool.map(lambda psm: engine.read_words(strip, dpi=dpi, psm=psm), _STRIP_PSMS))
-    per_reading = [_crop_lines(words, crops, tops, pad, scale) for words in readings]
+    # The block reading (psm 6) of every crop first; the sparse reading (psm 11) only of the crops it left
+    # without a dimension: an upright crop, and a slanted one whose upright crop is still unread (one strip
+    # each: one Tesseract process per mode, not one per crop).
+    per_reading = [_read_strip(engine, crops, range(len(crops)), dpi, scale, _STRIP_PSMS[0])]
+    block = per_reading[0]
+    todo = [i for i in range(n_upright) if not block[i]]
+    todo += [n_upright + k for k, sl in enumerate(slanted) if not block[n_upright + k]
+             and any(crops[i][1] == sl[1] for i in todo)]
+    if todo:
+        per_reading.append(_read_strip(engine, crops, todo, dpi, scale, _STRIP_PSMS[1]))
     out: list[Line] = []
     for i in range(n_upright):
         lines = next((r[i] for r in per_reading if r[i]), [])
@@ -308,6 +390,26 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
             lines = next((r[j] for r in per_reading if r[j]), []) if j is not None else []
         out += [ln for ln in lines if not any(mostly_inside(ln.bbox, o.bbox) or mostly_inside(o.bbox, ln.bbox)
                                                 for o in out)]  # overlapping proposals read the same ink
+    return out
+
+
+def _read_strip(engine: OcrEngine, crops, indices, dpi: int, scale: float, psm: int) -> list[list[Line]]:
+    """The crops ``indices`` stacked into one white strip and read once with ``psm``: per crop of ``crops``,
+    its dimension lines in page pixels (empty for crops not in ``indices``)."""
+    chosen = [crops[i] for i in indices]
+    pad = 20
+    width = max(c[0].width for c in chosen) + 2 * pad
+    tops, y = [], pad
+    for c, *_ in chosen:
+        tops.append(y)
+        y += c.height + max(20, min(_STRIP_GAP_MAX, round(_STRIP_GAP * c.height)))
+    strip = Image.new("L", (width, y + pad), 255)
+    for (c, *_), top in zip(chosen, tops):
+        strip.paste(c, (pad, top))
+    lines = _crop_lines(engine.read_words(strip, dpi=dpi, psm=psm), chosen, tops, pad, scale)
+    out: list[list[Line]] = [[] for _ in crops]
+    for i, ls in zip(indices, lines):
+        out[i] = ls
     return out
 
 
@@ -440,6 +542,10 @@ def _effective_dpi(text_px: float | None) -> int:
     return int(min(1200, max(70, round(200 * text_px / 18))))
 
 
+def _larger(a: float | None, b: float | None) -> float | None:
+    return max(a, b) if a and b else (a or b)
+
+
 def drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
     """``lines`` without those mostly inside a vertical text line (upright-pass misreads of it)."""
     return [ln for ln in lines if not any(mostly_inside(ln.bbox, v.bbox) for v in vertical)]
@@ -448,3 +554,4 @@ def drop_overlapped(lines: list[Line], vertical: list[Line]) -> list[Line]:
 def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, int]:
     x0, y0 = int(b[0] * s), int(b[1] * s)
     return (x0, y0, max(x0 + 1, round(b[2] * s)), max(y0 + 1, round(b[3] * s)))
+

@@ -20,6 +20,8 @@ DocType = Literal["invoice", "receipt", "drawing", "other"]
 Status = Literal["ok", "partial", "failed"]
 TextSource = Literal["ocr", "pdf_text"]
 DimensionKind = Literal["linear", "diameter", "radius", "angle", "thread", "chamfer", "other"]
+Discipline = Literal["mechanical", "architectural"]
+OpeningKind = Literal["door", "window", "opening"]
 
 
 def _check_bbox(b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
@@ -180,6 +182,51 @@ class Dimension(_Model):
     page: int = Field(ge=1)
     bbox: BBox
     angle: float = Field(0.0, description="text rotation on the page, degrees counter-clockwise")
+    chain: str | None = Field(None, description="plans: id shared by the dimensions of one dimension line "
+                              "(the parts and, where printed, the overall beside them); null elsewhere (added in 1.x)")
+    overall: bool = Field(False, description="plans: this dimension is the overall of its chain, the sum of "
+                          "the parts (added in 1.x)")
+    confidence: Confidence
+
+
+class Room(_Model):
+    """A room of a plan: the printed name with the area printed with it (``Wohnen 24,50 m²``). Added in 1.x.
+
+    ``bbox`` covers the label (name and area); ``level`` is the storey the sheet names, where it names one."""
+
+    name: GroundedText | None = Field(None, description="as printed; null when the label could not be read")
+    area_m2: GroundedNumber | None = Field(None, description="square metres (printed ft² converted)")
+    level: GroundedText | None = None
+    page: int = Field(ge=1)
+    bbox: BBox
+    confidence: Confidence
+
+
+class Opening(_Model):
+    """A door, window or opening of a plan: its tag as printed (``M1021``, ``T01``, ``F3``) and its symbol where
+    one was found beside it. Sizes only where the tag's convention (``M1021`` = 1000 x 2100) or a printed size
+    gives them. Added in 1.x."""
+
+    kind: OpeningKind
+    tag: GroundedText | None = None
+    width_mm: float | None = Field(None, gt=0)
+    height_mm: float | None = Field(None, gt=0)
+    symbol_bbox: BBox | None = Field(None, description="the door or window symbol paired with the tag, if found")
+    page: int = Field(ge=1)
+    bbox: BBox
+    confidence: Confidence
+
+
+class Quantities(_Model):
+    """A take-off for a project system, derived from ``rooms`` and ``openings``. Added in 1.x.
+
+    ``doors``/``windows`` reconcile tags with symbols: a tagged opening counts once whether or not its symbol was
+    found; ``confidence`` is lower when tags and symbols disagree."""
+
+    rooms: int = Field(0, ge=0)
+    doors: int = Field(0, ge=0)
+    windows: int = Field(0, ge=0)
+    floor_area_m2: float | None = Field(None, ge=0, description="sum of the room areas read")
     confidence: Confidence
 
 
@@ -191,10 +238,17 @@ class Table(_Model):
 
 
 class Drawing(_Model):
+    discipline: Discipline = Field("mechanical", description="'architectural' for floor plans and other building "
+                                   "plans (added in 1.x; outputs without it are part drawings)")
     title_block: TitleBlock = Field(default_factory=TitleBlock)
     dimensions: list[Dimension] = Field(default_factory=list)
     notes: list[GroundedText] = Field(default_factory=list)
     tables: list[Table] = Field(default_factory=list)
+    rooms: list[Room] = Field(default_factory=list, description="plans (added in 1.x)")
+    openings: list[Opening] = Field(default_factory=list, description="plans (added in 1.x)")
+    levels: list[GroundedNumber] = Field(default_factory=list, description="plans: elevation marks, metres "
+                                         "(``+2.80``, ``±0.00``) (added in 1.x)")
+    quantities: Quantities | None = Field(None, description="plans: the take-off (added in 1.x)")
 
 
 # --- document record ------------------------------------------------------------------------------

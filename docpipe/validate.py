@@ -9,6 +9,7 @@ Drawings: a drawing number, tolerances whose upper limit is not below the lower 
 from __future__ import annotations
 
 from .normalize import ISO_4217, iban_valid, normalise_vat_id
+from .drawing.chains import chain_mismatches
 from .types import Drawing, Invoice
 
 TOLERANCE = 0.01  # currency units: rounding of printed amounts
@@ -60,6 +61,8 @@ def check_drawing(drawing: Drawing) -> list[str]:
     reasons: list[str] = []
     if drawing.title_block.drawing_number is None:
         reasons.append("drawing number not found")
+    if drawing.discipline == "architectural":  # plans: the parts of a chain add up to its printed overall
+        reasons += chain_mismatches(drawing.dimensions)
     for d in drawing.dimensions:
         if d.upper_deviation is not None and d.lower_deviation is not None and d.upper_deviation < d.lower_deviation:
             reasons.append(f"dimension {d.text!r}: upper deviation below the lower one")

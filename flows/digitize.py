@@ -77,11 +77,20 @@ _pipelines_lock = threading.Lock()
 
 
 def _pipeline(options_json: str) -> tuple[Pipeline, threading.Lock]:
-    """The process's Pipeline for these options (models load once per worker process), and a lock for its
-    structuring stage: an embedded LLM must not be called from two threads at once."""
+    """The process's Pipeline for these options, and a lock for its structuring stage (an embedded LLM must
+    not be called from two threads at once). Built once per process and kept for every later task: a thread
+    runner's process, a Dask worker, a work pool's flow-run process each import torch and load the detector
+    once (here, under the lock, so that two threads cannot load it twice) and the LLM once (on first use,
+    under the structuring lock). Nothing recycles these processes; Dask restarts a worker only past its own
+    memory limit (``dask worker --memory-limit``)."""
     with _pipelines_lock:
         if options_json not in _pipelines:
             pipe = Pipeline(PipelineOptions.model_validate_json(options_json))
+            if pipe.options.detect.enabled:
+                try:
+                    pipe.detector
+                except Exception:  # noqa: S110 - reported per page by read_page, with its message
+                    pass
             _pipelines[options_json] = (pipe, threading.Lock())
         return _pipelines[options_json]
 

@@ -124,6 +124,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--llm", action=argparse.BooleanOptionalAction, default=True,
                     help="structure with the embedded LLM choosing among grounded candidates; --no-llm: "
                     "deterministic rules only (like `docpipe run --no-llm`)")
+    ap.add_argument("--llm-engine", choices=["llamacpp", "transformers"], default=None,
+                    help="what runs the embedded LLM (default llamacpp; see `docpipe run --help`)")
     ap.add_argument("--detect", action=argparse.BooleanOptionalAction, default=True,
                     help="find page regions with the CNN detector; --no-detect: whole-page reading")
     ap.add_argument("--structure-slots", type=int, default=1)
@@ -135,7 +137,8 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 def params_from_args(a: argparse.Namespace) -> DigitizeParams:
     pipeline = PipelineOptions.model_validate({
         "workers": 1, "ingest": {"dpi": a.dpi}, "ocr": {"lang": a.lang}, "detect": {"enabled": a.detect},
-        "structure": {"backend": "llm" if a.llm else "rules"}})
+        "structure": {"backend": "llm" if a.llm else "rules",
+                      **({"llm_engine": a.llm_engine} if getattr(a, "llm_engine", None) else {})}})
     return DigitizeParams(input=str(Path(a.input).resolve()), out=str(Path(a.out).resolve()), pipeline=pipeline,
                           sink=a.sink, webhook=a.webhook, overlays=a.overlays, move_processed=a.move_processed,
                           processed_dir=a.processed_dir, exclude=a.exclude, structure_slots=a.structure_slots)

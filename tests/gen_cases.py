@@ -263,7 +263,7 @@ def clean_dimension(rng: random.Random) -> str:
     return f"{count}{prefix}{nominal}{suffix}"
 
 
-# Tesseract's readings of the two signs it has no glyph for (see docpipe.dimension_reading): the bowl of a Ø
+# Tesseract's readings of the two signs it has no glyph for (see docpipe.drawing.repairs): the bowl of a Ø
 # as a round letter or a zero (its stroke sometimes as a dash), a ± as a plus or a pound sign, or its lower bar
 # as a 4 after the plus.
 DIA_MISREADS = ("0", "O", "o", "D", "Q", "P", "@", "D ", "P—", "O-", "@ ")

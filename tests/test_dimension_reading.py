@@ -1,4 +1,4 @@
-"""OCR repairs before parsing (docpipe.dimension_reading), over generated dimension strings: Tesseract has no Ø
+"""OCR repairs before parsing (docpipe.drawing.repairs), over generated dimension strings: Tesseract has no Ø
 or ± in its LSTM character sets, and misreads digits beside them. Cases come from tests/gen_cases.py (seeded)."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from docpipe.dimension_reading import read_dimension, repair_ocr_text
-from docpipe.dimensions import parse_dimension
+from docpipe.drawing.repairs import read_dimension, repair_ocr_text
+from docpipe.drawing.dimensions import parse_dimension
 
 from .gen_cases import (
     PM_MISREADS,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from docpipe.dimensions import ParsedDimension, looks_like_dimension, parse_dimension, with_general_tolerance
-from docpipe.iso286 import fit_deviations
+from docpipe.drawing.dimensions import ParsedDimension, looks_like_dimension, parse_dimension, with_general_tolerance
+from docpipe.drawing.iso286 import fit_deviations
 
 
 def D(kind, nominal, unit="mm", up=None, lo=None, fit=None, count=1, pitch=None, src=None, *, ref=False,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docpipe import iso286, iso2768
-from docpipe.iso286 import fit_deviations, fit_pair_deviations, it_value
+from docpipe.drawing import iso286, iso2768
+from docpipe.drawing.iso286 import fit_deviations, fit_pair_deviations, it_value
 
 # (nominal mm, class, upper mm, lower mm): values as printed in ISO 286-2 tables.
 KNOWN = [

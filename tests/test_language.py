@@ -101,3 +101,23 @@ def test_auto_reads_a_receipt_again_with_every_language_even_when_it_reads_well(
     till = "SUPERMART SDN BHD CASHIER 04 ITEM QTY TOTAL 12.50 CASH 20.00 CHANGE 7.50 THANK YOU PLEASE COME AGAIN"
     assert run(600, 1800, till) == ["eng", "eng+deu+fra+nld"]
     assert run(2480, 3508, TEXTS["eng"]) == ["eng"]  # an English invoice that reads well: one pass
+
+
+def test_the_second_language_reading_reads_the_flattened_image_the_kept_words_came_from(monkeypatch):
+    # A grey photo of a receipt is read flattened; the reading with every language must read that image too.
+    from docpipe.ingest import RasterPage
+    from docpipe.types import Word
+
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
+    flat = render_lines([(10, 10, "flat")], size=(400, 300))
+    seen = []
+
+    def fake(image, **kw):
+        seen.append((kw.get("lang") or reader.ocr.lang, image))
+        return [Word(text=t, bbox=(20 + 50 * i, 100, 60 + 50 * i, 130), confidence=0.3)
+                for i, t in enumerate("TOTAL RM 12.50 CASH".split())]
+
+    monkeypatch.setattr(reader.ocr, "read_words", fake)
+    monkeypatch.setattr(reader, "_read_flattened", lambda image, words: (words, flat))
+    reader(RasterPage(number=1, image=render_lines([(10, 10, "x")], size=(400, 300)), dpi=300, pdf_words=None))
+    assert seen[-1][0] == "eng+deu+fra+nld" and seen[-1][1] is flat

@@ -55,3 +55,30 @@ def test_render_overlays_draws_on_the_upright_page(tmp_path):
     assert tuple(px[230, 50]) == COLOURS["field_low"]
     assert tuple(px[280, 380]) == (255, 255, 255)  # nothing drawn far from the boxes
     assert not list(out.glob(".*.tmp"))
+
+
+def test_plan_overlays_draw_rooms_openings_and_chains():
+    from tests.test_plans import plan
+
+    from docpipe.structure.drawing import extract_drawing
+    from docpipe.structure.layout import PageView
+
+    page, truth = plan(121)
+    drawing = extract_drawing([PageView(page)])
+    result = DocumentResult(source=Source(path="p.png", sha256="0" * 64, media_type="image/png", pages=1),
+                            doc_type="drawing", status="ok", drawing=drawing, pages=[page])
+    items = boxes(result)
+    rooms = [b for b in items if b.kind == "room"]
+    assert sorted(b.label for b in rooms) == sorted(f"{r.name.value} {r.area_m2.value:g} m²" for r in truth.rooms)
+    assert len([b for b in items if b.kind == "opening"]) == len(truth.openings)
+    chains = [b for b in items if b.kind == "chain"]
+    assert len(chains) == len({d.chain for d in truth.dimensions if d.chain})
+    assert any("overall" in b.label and b.label.split("sum ")[1].split(" /")[0] == b.label.split("overall ")[1]
+               for b in chains)
+    assert not any(b.label.startswith(("rooms[", "openings[")) for b in items)  # one box per room, not three
+    image = Image.new("L", (page.width, page.height), 255)
+    from docpipe.overlay import draw_overlay
+
+    drawn = np.asarray(draw_overlay(image, page, items))
+    x0, y0, x1, y1 = rooms[0].bbox
+    assert (drawn[y0, x0:x1] == COLOURS["room"]).all(axis=1).any()

@@ -91,3 +91,31 @@ def test_overlays_are_written_for_review(tmp_path):
         assert im.size == (1700, 1200)
     bad = CliRunner().invoke(app, ["run", str(src), "--out", str(tmp_path / "o2"), "--overlays", "some"])
     assert bad.exit_code == 2
+
+
+def _invoices(folder, n):
+    folder.mkdir(parents=True)
+    for i in range(n):
+        render_lines([(100, 100, "INVOICE"), (100, 200, f"Invoice No: B-{2000 + i}"), (100, 400, "Total EUR 10.00")],
+                     size=(1400, 900)).save(folder / f"inv{i}.png")
+    return folder
+
+
+def test_workers_load_the_pipeline_once_and_are_replaced_only_for_memory(tmp_path):
+    """Each worker process builds its pipeline (torch, the detector) once for the whole batch; the pool is
+    replaced only when a worker's resident memory passes ``recycle_memory_mib`` after a job."""
+    src = _invoices(tmp_path / "in", 6)
+    rules = {"structure": {"backend": "rules"}}
+    summary = run_batch(src, tmp_path / "out", PipelineOptions.model_validate({"workers": 2, **rules}))
+    assert summary.ok == 6
+    # 12 jobs (6 pages, 6 finishes) over 2 workers: 2 processes, 2 pipelines, no replacement
+    assert (summary.workers_started, summary.pipeline_loads, summary.workers_recycled) == (2, 2, 0)
+    assert len(summary.worker_start_cpu) == 2 and min(summary.worker_start_cpu) > 0.5  # torch + detector
+    assert all(rss > 100 * 2**20 for rss in summary.worker_peak_rss.values())
+
+    # A limit every worker passes: the pool is replaced after each round of jobs, each new worker loading once.
+    low = PipelineOptions.model_validate({"workers": 2, "recycle_memory_mib": 1, "detect": {"enabled": False},
+                                          **rules})
+    again = run_batch(_invoices(tmp_path / "in2", 3), tmp_path / "out2", low)
+    assert again.ok == 3 and again.workers_recycled >= 2
+    assert again.workers_started > 2 and again.pipeline_loads == again.workers_started

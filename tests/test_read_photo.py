@@ -28,8 +28,10 @@ def test_flattened_photo_is_read_again_and_clean_pages_are_not():
     assert flat.size == photo.size
     assert estimate_text_height(photo) < 10 < estimate_text_height(flat)  # specks vs letters
     reader = PageReader(OrientOptions(osd="never"), OcrOptions())
-    words = reader._read_flattened(photo, [])  # as if the first reading found nothing
+    words, used = reader._read_flattened(photo, [])  # as if the first reading found nothing
     assert sum(w.text == "TOTAL" for w in words) >= 8
+    # the image the words came from, which a second reading (another language) reads too
+    assert np.array_equal(np.asarray(used), np.asarray(flat))
     assert all(0 <= w.bbox[0] < w.bbox[2] <= photo.width for w in words)  # boxes in the photo's pixels
 
 

@@ -108,3 +108,39 @@ def documents(draw):
 @given(documents())
 def test_contract_round_trip(doc):
     assert DocumentResult.model_validate_json(doc.model_dump_json()) == doc
+
+
+# --- architectural plans (1.x): added fields are optional, old outputs stay valid -----------------------------
+
+from docpipe.types import Dimension, Drawing, Opening, Quantities, Room  # noqa: E402
+
+
+def test_old_drawing_output_still_validates():
+    """A drawing record written before the plan fields existed (no discipline, rooms, chain ...) validates, and
+    reads as a mechanical drawing with no plan elements."""
+    old = json.loads((ROOT / "sample_docs" / "expected" / "drawing_flange.png.json").read_text())
+    assert "discipline" not in old["drawing"] and all("chain" not in d for d in old["drawing"]["dimensions"])
+    doc = DocumentResult.model_validate(old)
+    assert doc.drawing.discipline == "mechanical" and doc.drawing.rooms == [] and doc.drawing.quantities is None
+    assert all(d.chain is None and not d.overall for d in doc.drawing.dimensions)
+
+
+def test_plan_elements_round_trip():
+    g = dict(confidence=0.8, page=1, bbox=(10, 10, 60, 30))
+    plan = Drawing(
+        discipline="architectural",
+        dimensions=[Dimension(text="3600", kind="linear", nominal=3600.0, unit="mm", chain="h1", page=1,
+                              bbox=(100, 10, 140, 30), confidence=0.9)],
+        rooms=[Room(name={"value": "Kitchen", "text": "Kitchen", **g}, area_m2={"value": 12.5, "text": "12.5 m²", **g},
+                    page=1, bbox=(10, 10, 60, 30), confidence=0.8)],
+        openings=[Opening(kind="door", tag={"value": "M1021", "text": "M1021", **g}, width_mm=1000, height_mm=2100,
+                          page=1, bbox=(10, 10, 60, 30), confidence=0.8)],
+        levels=[GroundedNumber(value=2.8, text="+2.80", **g)],
+        quantities=Quantities(rooms=1, doors=1, windows=0, floor_area_m2=12.5, confidence=0.7))
+    doc = DocumentResult(source=SRC, doc_type="drawing", status="ok", drawing=plan)
+    again = DocumentResult.model_validate_json(doc.model_dump_json())
+    assert again == doc and again.drawing.rooms[0].area_m2.value == 12.5
+    with pytest.raises(ValidationError):
+        Opening(kind="stair", page=1, bbox=(0, 0, 1, 1), confidence=0.5)
+    with pytest.raises(ValidationError):
+        Drawing(discipline="electrical")

@@ -8,10 +8,11 @@ One entry point, :func:`run_eval`, for the ``docpipe eval`` command::
     run_eval("edocr2", workers=2)                # pipeline dimensions vs eDOCr2 GT, DOP box recall
     run_eval("invoices", options=PipelineOptions(ocr=OcrOptions(lang="eng+deu+fra+nld")), limit=3)
     run_eval("receipts")                         # key fields, reliability, auto-accept on SROIE
+    run_eval("plans", limit=20, workers=2)       # generated floor plans: rooms, plan dimensions, openings
 
 Modules: :mod:`.metrics` (CER/WER, IoU, field comparison), :mod:`.realdocs` (ground-truth loaders),
 :mod:`.compare` (folder comparison), :mod:`.ocr_eval` (OCR accuracy), :mod:`.drawing_eval` (dimensions on
-real drawings), :mod:`.fields` (key fields of real invoices and receipts: accuracy, reliability, auto-accept).
+real drawings), :mod:`.plans` (generated floor plans), :mod:`.fields` (key fields of real invoices and receipts: accuracy, reliability, auto-accept).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..errors import InputError
 from ..options import PipelineOptions
 from .realdocs import realdocs_root
 
-TARGETS = ("folder", "funsd", "synthetic-ocr", "edocr2", "invoices", "receipts")
+TARGETS = ("folder", "funsd", "synthetic-ocr", "edocr2", "invoices", "receipts", "plans")
 _FIELD_SETS = {"invoices": "invoices", "receipts": "sroie"}  # target -> docpipe.eval.fields set
 
 
@@ -44,6 +45,10 @@ def run_eval(target: str, *, pred: Path | None = None, expected: Path | None = N
       (:data:`.fields.DEFAULT_CACHE`); per-field accuracy, the reliability table with the expected calibration
       error, auto-accept coverage and precision (:mod:`.fields`). Without the realdocs set the report only says
       ``skipped`` and why.
+
+    - ``plans``: generate ``limit`` (default 20) floor plans from seeds ``seed`` (default 5000, kept for this
+      evaluation) on, run the pipeline (rules), score dimension strings, nominal mm, rooms, door and window
+      counts (:mod:`.plans`).
 
     ``folder`` also reports the key fields of the invoices and receipts the same way, from the predicted
     documents' confidences and ``needs_review``.
@@ -83,6 +88,11 @@ def run_eval(target: str, *, pred: Path | None = None, expected: Path | None = N
                              "DOCPIPE_REALDOCS")
         rep = evaluate_drawings(root, workers=workers, limit=limit)
         text, data = rep.format_report(verbose=True), rep.to_json()
+    elif target == "plans":
+        from .plans import EVAL_SEED, evaluate_plans
+
+        rep = evaluate_plans(limit or 20, seed or EVAL_SEED, workers=workers)
+        text, data = rep.format_report(verbose=verbose), rep.to_json()
     elif target in _FIELD_SETS:
         text, data = _eval_fields(_FIELD_SETS[target], realdocs=realdocs, limit=limit, workers=workers,
                                   options=options or PipelineOptions(), cache=cache, verbose=verbose)

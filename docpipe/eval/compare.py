@@ -107,6 +107,7 @@ class FolderReport:
     regions: dict[str, PR] = field(default_factory=dict)
     dimensions: DimensionStats = field(default_factory=DimensionStats)
     key_field_rows: list[dict] = field(default_factory=list)  # invoices and receipts, docpipe.eval.fields rows
+    plan_sheets: list = field(default_factory=list)  # architectural drawings, docpipe.eval.plans.SheetScore
 
     def key_fields(self) -> dict | None:
         """The key-field figures of the invoices and receipts (:func:`docpipe.eval.fields.summarize`)."""
@@ -130,7 +131,13 @@ class FolderReport:
             "regions": {k: v.to_dict() for k, v in self.regions.items()},
             "dimensions": self.dimensions.to_dict(),
             "key_fields": self.key_fields(),
+            "plans": self._plans().totals() if self.plan_sheets else None,
         }
+
+    def _plans(self):
+        from .plans import PlanReport
+
+        return PlanReport(self.plan_sheets, 0)
 
     def format_report(self) -> str:
         out = [f"Compared {self.n_compared} of {self.n_expected} expected documents"
@@ -164,6 +171,8 @@ class FolderReport:
                         f"{fmt(j['precision'])} ({d.pr.tp}/{d.pr.n_gt} gt, {d.pr.n_pred} predicted); on matched: "
                         f"text CER {fmt(j['text_cer_matched'])}, nominal {fmt(j['nominal_acc'])}, kind "
                         f"{fmt(j['kind_acc'])}, deviations {fmt(j['deviation_acc'])}"]
+        if self.plan_sheets:  # floor plans: rooms, plan dimensions, openings (docpipe.eval.plans)
+            out += [""] + [ln for ln in self._plans().format_report().splitlines() if "seeds" not in ln]
         if (summary := self.key_fields()) is not None:
             out += ["", format_summary(summary, "Key fields of invoices and receipts (names within CER 0.2; "
                                                 "confidences and needs_review as predicted)")]
@@ -312,6 +321,10 @@ def compare_documents(name: str, exp: DocumentResult, pred: DocumentResult, rep:
         _compare_fields(_get(exp, "drawing.title_block"), _get(pred, "drawing.title_block"), TITLE_BLOCK_FIELDS,
                         rep.title_block_fields)
         _compare_dimensions(name, exp, pred, rep.dimensions)
+        if exp.drawing is not None and exp.drawing.discipline == "architectural":
+            from .plans import score_sheet
+
+            rep.plan_sheets.append(score_sheet(name, pred, exp.drawing))
     _compare_regions(exp, pred, rep)
 
 

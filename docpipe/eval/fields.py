@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
 import shutil
 import subprocess
@@ -188,7 +187,7 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
     """Read every page of one file with a worker-local rules-only pipeline (no LLM in the readers)."""
     global _reader
     key, path, lang, psm = job
-    os.environ["OMP_THREAD_LIMIT"] = "1"
+    # No OMP_THREAD_LIMIT here: docpipe.ocr gives it to Tesseract's processes only.
     from ..pipeline import Pipeline
 
     if _reader is None:

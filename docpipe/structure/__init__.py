@@ -38,12 +38,13 @@ class Structurer:
         self.options = options
         self.llm = None
         if options.backend == "llm":
-            from .llm import LlamaCppBackend, LlmStructurer, OpenAIBackend
+            from .llm import LlmStructurer, OpenAIBackend
+            from .llm.backends import ENGINES
 
             url = options.server_url()
             backend = (OpenAIBackend(url, options.server_model_name(), timeout=options.llm_timeout,
                                      max_repairs=options.llm_max_repairs, retries=options.llm_retries) if url
-                       else LlamaCppBackend(options.model_path(), n_threads=options.llm_threads))
+                       else ENGINES[options.llm_engine](options.model_path(), n_threads=options.llm_threads))
             self.llm = LlmStructurer(backend, max_prompt_tokens=options.llm_max_prompt_tokens,
                                      ask=options.llm_ask)
 

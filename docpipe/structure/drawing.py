@@ -3,37 +3,44 @@ notes after a NOTES heading, tables from the detector's table regions (:mod:`.ta
 grounded in page words.
 
 Title-block cells print a label and a value, the value right of the label or under it. Dimensions are text
-runs that :func:`docpipe.dimension_reading.read_dimension` accepts (the parser, after undoing OCR confusions
+runs that :func:`docpipe.drawing.repairs.read_dimension` accepts (the parser, after undoing OCR confusions
 such as ``038`` for ``Ø38``), outside the title block and notes; stacked tolerances and limit dimensions
 are joined (:mod:`.stacks`).
+
+Building plans (:func:`docpipe.classify.discipline` says ``architectural``) keep the title block, notes and
+tables, and read rooms, openings, levels and plan dimensions instead of part dimensions (:mod:`.plan`).
 """
 
 from __future__ import annotations
 
 import re
 
-from ..dimension_reading import read_dimension
-from ..dimensions import with_general_tolerance
+from ..classify import discipline
+from ..drawing.repairs import read_dimension
+from ..drawing.dimensions import with_general_tolerance
 from ..geometry import centre_in, mostly_inside, union
-from ..iso2768 import parse_general_tolerance
+from ..drawing.iso2768 import parse_general_tolerance
 from ..normalize import parse_date
 from ..types import Dimension, Drawing, GroundedText, TitleBlock
 from .layout import PageView, Span, grounded_date, grounded_text, word_range
+from .plan import extract_plan
 from .stacks import join_stacks
 from .tables import extract_tables
 
 _I = re.I
 TITLE_LABELS = {
     "drawing_number": r"drawing\s*(no\.?|number|nr\.?|#)|dwg\.?\s*(no\.?|nr\.?|#)|part\s*(no\.?|number)|"
+                      r"plan-?\s*(nr\.?|no\.?|nummer)|"
                       r"zeichnungs?-?\s*(nr\.?|nummer)|sachnummer|teilenummer|n[°o]\s*de\s*plan|"
                       r"tekening\s*(nr\.?|nummer)|doc(ument)?\s*no\.?",
-    "title": r"\btitle\b|benennung|bezeichnung|\btitel\b|d[ée]signation|\btitre\b|omschrijving",
+    "title": r"\btitle\b|benennung|bezeichnung|\btitel\b|d[ée]signation|\btitre\b|omschrijving|"
+             r"\bproje[ck]t\b|\bprojet\b",  # plans: the project names the sheet
     "revision": r"\brev(ision)?\.?\b|\bindex\b|[äa]nderungs?(stand|index)|\bversion\b",
-    "scale": r"\bscale\b|ma(ß|ss)stab|[ée]chelle|\bschaal\b",
+    "scale": r"\bscale\b|ma(ß|ss|B)stab|[ée]chelle|\bschaal\b",  # OCR reads ß as B
     "material": r"\bmaterial\b|werkstoff|mat[ée]riau|mati[èe]re|materiaal",
     "sheet": r"\bsheet\b|\bblatt\b|\bfeuille\b|\bblad\b",
     "date": r"\bdate\b|\bdatum\b",
-    "company": r"\bcompany\b|\bfirma\b|soci[ée]t[ée]|\bbedrijf\b",
+    "company": r"\bcompany\b|\bfirma\b|soci[ée]t[ée]|\bbedrijf\b|\barchitect[e]?\b|\barchitekt(in)?\b",
     "drawn_by": r"drawn(\s*by)?|gezeichnet|erstellt|bearb(eitet)?\.?|dessin[ée]\s*par|getekend",
     "general_tolerance": r"general\s*toleranc\w*|allgemeintoleranz\w*|tol[ée]rances?\s*g[ée]n[ée]rales?|"
                          r"algemene\s*toleranties?|\btolerances?\b",
@@ -44,11 +51,13 @@ _NOTES = re.compile(r"^(notes?|general\s*notes|anmerkungen|hinweise|bemerkungen|
 
 
 def extract_drawing(views: list[PageView]) -> Drawing:
-    drawing = Drawing(title_block=_title_block(views))
+    drawing = Drawing(title_block=_title_block(views), discipline=discipline([v.page for v in views]))
     drawing.notes, note_boxes = _notes(views)
     drawing.tables = extract_tables(views)
     note_boxes += [t.bbox for t in drawing.tables]  # a table's sizes and dates are not the part's dimensions
     tb_box = title_block_box(views)
+    if drawing.discipline == "architectural":
+        return extract_plan(views, drawing, exclude=note_boxes + ([tb_box] if tb_box else []))
     gt = drawing.title_block.general_tolerance
     tol_class = parse_general_tolerance(gt.text) if gt else None
     drawing.dimensions = _dimensions(views, exclude=note_boxes + ([tb_box] if tb_box else []),

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ..dimension_reading import repair_ocr_text
-from ..dimensions import ParsedDimension, parse_dimension
+from ..drawing.repairs import repair_ocr_text
+from ..drawing.dimensions import ParsedDimension, parse_dimension
 from ..geometry import union
 from ..types import Word
 from .layout import PageView, Span

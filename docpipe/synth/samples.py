@@ -12,7 +12,7 @@ from .drawing import render_drawing
 from .invoice import render_invoice
 from .other import render_other
 from .receipt import render_receipt
-from .writer import SynthPage, write_document
+from .writer import SynthPage, render_document, write_document
 
 
 def _invoice(seed: int, language: str, n_items: int, layout: str, want_pages: int, cond=lambda c: True):
@@ -46,8 +46,24 @@ def _scan(strength: float):
     return draw
 
 
+def write_plan_samples(out_dir: Path) -> list[Path]:
+    """The two floor plans: metric (German labels, mm chains, a clean CAD export) and imperial (feet and inches,
+    square feet, scanned)."""
+    out_dir = Path(out_dir)
+    rng = np.random.default_rng(1111)
+    pages = render_document("plan", rng, degrade=False, lang="de", notation="mm", sheet="A3", title_block=True,
+                            imperial=False)
+    paths = [write_document(out_dir, "plan_metric.png", pages)]
+    rng = np.random.default_rng(1212)
+    pages = render_document("plan", rng, degrade=False, imperial=True, sheet="A3", title_block=True)
+    paths.append(write_document(out_dir, "plan_imperial.tif",
+                                [SynthPage(dg.apply(p.image, _scan(0.6)(rng), rng), 300, p.regions, p.words, p.truth,
+                                           "drawing", 1) for p in pages]))
+    return paths
+
+
 def write_samples(out_dir: Path) -> list[Path]:
-    """Write the nine sample documents and their expected JSON into ``out_dir``."""
+    """Write the eleven sample documents (nine, then the two plans) and their expected JSON into ``out_dir``."""
     out_dir = Path(out_dir)
     paths = []
     cv, t, rng = _invoice(101, "en", 6, "classic", 1)
@@ -73,4 +89,4 @@ def write_samples(out_dir: Path) -> list[Path]:
     paths.append(write_document(out_dir, "letter_other.png", _pages([oc], None, "other", rng, light)))
     cv, t, rng = _invoice(909, "en", 24, "band", 2)
     paths.append(write_document(out_dir, "invoice_en_pages.tif", _pages(cv, t, "invoice", rng, _scan(0.7))))
-    return paths
+    return paths + write_plan_samples(out_dir)

@@ -22,6 +22,7 @@ from .drawing import render_drawing
 from .invoice import render_invoice
 from .other import render_other
 from .pdf import write_pdf
+from .plan import render_plan
 from .receipt import render_receipt
 from ..types import DocumentResult, Drawing, Invoice, Page, Region, Source
 
@@ -62,15 +63,19 @@ def render_document(kind: str, rng: np.random.Generator, *, degrade: bool = True
         canvases = [cv]
     elif kind == "other":
         canvases, truth = [render_other(rng)], None
+    elif kind == "plan":  # a floor plan: doc_type "drawing", discipline "architectural"
+        cv, truth = render_plan(rng, **kw)
+        canvases = [cv]
     else:
-        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+        raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)} or plan")
     out = []
     for i, cv in enumerate(canvases):
         im = cv.im
         if degrade:
             s = float(rng.uniform(0.3, 1.0)) if strength is None else strength
             im = dg.degrade(im, rng, s, color)
-        out.append(SynthPage(im, DPI, list(cv.regions), list(cv.words), truth, kind, i + 1))
+        out.append(SynthPage(im, DPI, list(cv.regions), list(cv.words), truth,
+                             "drawing" if kind == "plan" else kind, i + 1))
     return out
 
 
@@ -138,8 +143,10 @@ def write_document(out_dir: Path, rel: str, pages: list[SynthPage], *, digital: 
     return path
 
 
-def generate(out_dir: Path, *, invoices: int, receipts: int, drawings: int, others: int, seed: int = 0) -> list[Path]:
-    """A folder of random documents with expected JSON. Same arguments, same files."""
+def generate(out_dir: Path, *, invoices: int, receipts: int, drawings: int, others: int, plans: int = 0,
+             seed: int = 0) -> list[Path]:
+    """A folder of random documents with expected JSON. Same arguments, same files (adding plans does not change
+    the other documents)."""
     out = []
     fmts = {"invoice": [".pdf", ".pdf", ".pdf", ".png", ".tif", ".jpg"], "receipt": [".jpg", ".png"],
             "drawing": [".png", ".tif", ".pdf"], "other": [".png", ".pdf"]}
@@ -149,4 +156,22 @@ def generate(out_dir: Path, *, invoices: int, receipts: int, drawings: int, othe
             ext = fmts[kind][int(rng.integers(len(fmts[kind])))]
             pages = render_document(kind, rng, degrade=True, color=ext in (".jpg",))
             out.append(write_document(Path(out_dir), f"{kind}_{i:04d}{ext}", pages))
+    for i in range(plans):
+        out.append(write_plan(Path(out_dir), f"plan_{i:04d}", np.random.default_rng([seed, len(KINDS), i])))
     return out
+
+
+def write_plan(out_dir: Path, stem: str, rng: np.random.Generator, **kw) -> Path:
+    """One floor plan: a clean CAD-export look (PNG, no degradation) or a scanned look (TIFF or PDF with the
+    scan degradations), chosen by ``rng``; ``kw`` goes to :func:`~docpipe.synth.plan.render_plan`."""
+    scanned = rng.random() < 0.6
+    pages = render_document("plan", rng, degrade=False, **kw)
+    if scanned:
+        for pg in pages:
+            pg.image = dg.degrade(pg.image, rng, float(rng.uniform(0.3, 0.8)), color=False)
+    ext = _plan_ext(rng, scanned)
+    return write_document(out_dir, f"{stem}{ext}", pages)
+
+
+def _plan_ext(rng: np.random.Generator, scanned: bool) -> str:
+    return (".tif", ".pdf", ".png")[int(rng.integers(3))] if scanned else ".png"

@@ -2,6 +2,8 @@
 
 - :class:`LlamaCppBackend`: the embedded default, a GGUF model run in-process by llama-cpp-python, loaded
   once per process. Output is schema-constrained by construction: see :mod:`.decode`.
+- :class:`TransformersBackend`: the same weights run by transformers on torch with the same constrained decoder
+  (``--llm-engine transformers``; :mod:`.engine_transformers`).
 - :class:`OpenAIBackend`: any OpenAI-compatible server (vLLM, Ollama, llama.cpp server) over
   ``/v1/chat/completions`` with ``response_format: json_schema`` (falling back to ``json_object`` or plain
   text for servers without it), the reply validated with pydantic and re-asked with the validation error at
@@ -255,6 +257,7 @@ class LlamaCppBackend:
         self._threads = self.n_threads
         self.spare_cores: Callable[[], int] = lambda: 0
         self.load_seconds = 0.0
+        self.last_stats: dict[str, float] = {}  # the last reply's tokens and seconds (decode.ConstrainedDecoder.stats)
         self.field_confidence: dict[str, float] = {}
 
     @property
@@ -301,6 +304,7 @@ class LlamaCppBackend:
             dec = ConstrainedDecoder(self.llm, before_eval=self._adjust_threads)
             text = dec.run(messages, schema, choices or {})
             self.field_confidence = dec.field_confidence
+            self.last_stats = dec.stats
             return text
         from llama_cpp import LlamaGrammar
 
@@ -314,3 +318,93 @@ def check_model(path: Path) -> None:
     if not path.is_file():
         raise ModelLoadError(f"the LLM model file {path} is missing; run 'make setup' (scripts/setup-models.sh "
                              "fetches the default model) or pass --llm-model PATH to a GGUF file")
+
+
+# --- embedded transformers -----------------------------------------------------------------------------------
+
+_LOADED_TF: dict[tuple[str, str], Any] = {}  # one (model, tokenizer) per weights and dtype, per process
+
+
+class TransformersBackend:
+    """The same weights run by transformers on torch (``--llm-engine transformers``), with the same constrained
+    decoder as :class:`LlamaCppBackend` (:class:`~docpipe.structure.llm.engine_transformers.TransformersEngine`).
+    ``model_path`` is a GGUF file (dequantised once into a cache folder, see :mod:`.engine_transformers`) or a
+    folder of transformers weights. Loads on first use, once per process. Raises :class:`ModelLoadError` with
+    what to do when the weights or the packages are missing."""
+
+    name = "transformers"
+
+    def __init__(self, model_path: Path, *, n_threads: int | None = None, n_ctx: int = 4096,
+                 cache: Path | None = None) -> None:
+        self.model_path = Path(model_path)
+        self.n_threads = n_threads or 1
+        self.n_ctx = n_ctx
+        self.cache = cache
+        if not self.model_path.is_dir():
+            check_model(self.model_path)
+        from .engine_transformers import missing_packages
+
+        missing = missing_packages(gguf=not self.model_path.is_dir())
+        if missing:
+            raise ModelLoadError(f"--llm-engine transformers needs {', '.join(missing)}, not installed: run "
+                                 "'make setup' (pinned in requirements.lock), or use --llm-engine llamacpp")
+        self._engine = None
+        self.spare_cores: Callable[[], int] = lambda: 0
+        self.load_seconds = 0.0
+        self.last_stats: dict[str, float] = {}
+        self.field_confidence: dict[str, float] = {}
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            from .engine_transformers import TransformersEngine, load
+
+            key = (str(self.model_path.resolve()), "float32")
+            if key not in _LOADED_TF:
+                t0 = time.perf_counter()
+                _LOADED_TF[key] = TransformersEngine(*load(self.model_path, cache=self.cache), n_ctx=self.n_ctx)
+                self.load_seconds = time.perf_counter() - t0
+            self._engine = _LOADED_TF[key]
+        return self._engine
+
+    def prepare(self) -> None:
+        """Convert a GGUF file into the cache now if it is not there (in the parent process, once, rather than
+        in every worker), or check a folder's config; :class:`ModelLoadError` if the weights cannot be read."""
+        if self._engine is None:
+            from .engine_transformers import prepare
+
+            prepare(self.model_path, cache=self.cache)
+
+    def _adjust_threads(self) -> None:
+        """torch threads: ``n_threads`` plus the cores :attr:`spare_cores` reports idle now (as llama.cpp's)."""
+        import torch
+
+        want = self.n_threads + max(0, int(self.spare_cores()))
+        if torch.get_num_threads() != want:
+            torch.set_num_threads(want)
+
+    def complete(self, prompt: str, schema: dict[str, Any], *, system: str | None = None,
+                 choices: dict[str, list[str]] | None = None,
+                 reply_model: type[BaseModel] | None = None) -> str:
+        from .decode import ConstrainedDecoder, supported
+
+        if not supported(schema):
+            raise StructuringError("the transformers engine decodes flat objects of nullable enums and strings "
+                                   "only (docpipe.structure.llm.decode.supported); use --llm-engine llamacpp")
+        import torch
+
+        engine = self.engine
+        messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        threads = torch.get_num_threads()  # the detector's setting in this process: given back afterwards
+        try:
+            dec = ConstrainedDecoder(engine, before_eval=self._adjust_threads)
+            text = dec.run(messages, schema, choices or {})
+        finally:
+            torch.set_num_threads(threads)
+        self.field_confidence = dec.field_confidence
+        self.last_stats = dec.stats
+        return text
+
+
+ENGINES = {"llamacpp": LlamaCppBackend, "transformers": TransformersBackend}
+"""The embedded engines by their ``--llm-engine`` name."""

@@ -1,4 +1,4 @@
-"""Schema-constrained decoding for the embedded model, driven field by field over llama.cpp's logits.
+"""Schema-constrained decoding for the embedded model, driven field by field over the model's logits.
 
 The reply schemas of :mod:`.schema` are flat objects whose fields are either an enum of page strings
 (dates, amounts, numbers, currencies) or a short string, each nullable. The decoder writes the JSON itself:
@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import bisect
 import json
-from typing import Any, Callable
+import time
+from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
@@ -44,6 +45,12 @@ def supported(schema: dict[str, Any]) -> bool:
     return True
 
 
+def chatml(messages: list[dict[str, str]]) -> str:
+    """ChatML, for a model without a chat template of its own."""
+    out = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+    return out + "<|im_start|>assistant\n"
+
+
 def chat_prompt(llm, messages: list[dict[str, str]]) -> str:
     """The model's own chat template (GGUF metadata) applied to ``messages``; ChatML when it has none."""
     template = (getattr(llm, "metadata", None) or {}).get("tokenizer.chat_template")
@@ -53,65 +60,145 @@ def chat_prompt(llm, messages: list[dict[str, str]]) -> str:
         eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore")
         bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore") if llm.token_bos() >= 0 else ""
         return Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)(messages=messages).prompt
-    out = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    return out + "<|im_start|>assistant\n"
+    return chatml(messages)
 
 
-class ConstrainedDecoder:
-    """One reply on one ``llama_cpp.Llama``. Reuses the KV cache of the longest common prompt prefix with
-    the previous call on the same model (the system prompt and instructions)."""
+class Engine(Protocol):
+    """What the decoder needs of a model: tokens in, the next token's logits out, over a KV cache that holds
+    the tokens fed so far (``cached``) and can be cut back to a prefix (``truncate``), so a prompt prefix
+    shared with the previous reply is not read again. :class:`LlamaCppEngine` here;
+    :class:`~docpipe.structure.llm.engine_transformers.TransformersEngine` for a torch causal LM."""
 
-    def __init__(self, llm, *, before_eval: Callable[[], None] | None = None) -> None:
+    eval_chunk: int  # prompt tokens per ``feed`` call: between calls the thread count may change
+
+    def n_vocab(self) -> int: ...
+
+    def n_ctx(self) -> int: ...
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str: ...
+
+    def tokenize(self, text: str, *, prompt: bool) -> list[int]:
+        """``prompt``: the start of a reply's prompt (BOS if the model wants one, chat special tokens parsed);
+        else plain text (JSON parts, values)."""
+        ...
+
+    def piece(self, tok: int) -> bytes:
+        """The bytes token ``tok`` stands for (b"" for control tokens)."""
+        ...
+
+    def cached(self) -> Sequence[int]: ...
+
+    def truncate(self, n: int) -> None: ...
+
+    def feed(self, tokens: list[int]) -> None:
+        """Evaluate ``tokens`` after the cached ones; :meth:`logits` is then the next token's."""
+        ...
+
+    def logits(self) -> np.ndarray: ...
+
+
+class LlamaCppEngine:
+    """:class:`Engine` over a ``llama_cpp.Llama``: llama.cpp keeps the KV cache and its token list itself."""
+
+    eval_chunk = EVAL_CHUNK
+
+    def __init__(self, llm) -> None:
         self.llm = llm
-        self.before_eval = before_eval
-        self.n_vocab = llm.n_vocab()
-        self.field_confidence: dict[str, float] = {}
+        self._n_vocab = llm.n_vocab()
         cache = getattr(llm, "_docpipe_pieces", None)
         if cache is None:
             cache = {}
             llm._docpipe_pieces = cache
         self._pieces: dict[int, bytes] = cache
 
-    # -- model access ---------------------------------------------------------------------------------
+    def n_vocab(self) -> int:
+        return self._n_vocab
 
-    def _piece(self, tok: int) -> bytes:
+    def n_ctx(self) -> int:
+        return self.llm.n_ctx()
+
+    def chat_prompt(self, messages: list[dict[str, str]]) -> str:
+        return chat_prompt(self.llm, messages)
+
+    def tokenize(self, text: str, *, prompt: bool) -> list[int]:
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=prompt, special=prompt)
+
+    def piece(self, tok: int) -> bytes:
         p = self._pieces.get(tok)
         if p is None:
             p = self.llm.detokenize([tok])
             self._pieces[tok] = p
         return p
 
-    def _tokens(self, text: str) -> list[int]:
-        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+    def cached(self) -> Sequence[int]:
+        return self.llm.input_ids[: self.llm.n_tokens]
 
-    def _feed(self, tokens: list[int]) -> None:
-        for i in range(0, len(tokens), EVAL_CHUNK):
+    def truncate(self, n: int) -> None:
+        self.llm.n_tokens = n
+
+    def feed(self, tokens: list[int]) -> None:
+        self.llm.eval(tokens)
+
+    def logits(self) -> np.ndarray:
+        return np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self._n_vocab,)).copy()
+
+
+class ConstrainedDecoder:
+    """One reply on one model: an :class:`Engine`, or a ``llama_cpp.Llama`` (wrapped in
+    :class:`LlamaCppEngine`). Reuses the KV cache of the longest common prompt prefix with the previous call
+    on the same model (the system prompt and instructions)."""
+
+    def __init__(self, llm, *, before_eval: Callable[[], None] | None = None) -> None:
+        self.engine: Engine = llm if hasattr(llm, "feed") and hasattr(llm, "truncate") else LlamaCppEngine(llm)
+        self.before_eval = before_eval
+        self.n_vocab = self.engine.n_vocab()
+        self.field_confidence: dict[str, float] = {}
+        # Tokens and seconds of model evaluation by kind: "prompt" (the part of the prompt not in the KV cache),
+        # "gen" (tokens the model chose, one forward pass each), "fixed" (JSON parts and forced value tails).
+        self.stats: dict[str, float] = {f"{k}_{m}": 0 for k in ("prompt", "gen", "fixed") for m in ("tokens", "seconds")}
+
+    # -- model access ---------------------------------------------------------------------------------
+
+    def _piece(self, tok: int) -> bytes:
+        return self.engine.piece(tok)
+
+    def _tokens(self, text: str) -> list[int]:
+        return self.engine.tokenize(text, prompt=False)
+
+    def _feed(self, tokens: list[int], kind: str = "fixed") -> None:
+        if not tokens:
+            return
+        t0 = time.perf_counter()
+        chunk = self.engine.eval_chunk
+        for i in range(0, len(tokens), chunk):
             if self.before_eval is not None:
                 self.before_eval()
-            self.llm.eval(tokens[i:i + EVAL_CHUNK])
+            self.engine.feed(tokens[i:i + chunk])
+        self.stats[kind + "_seconds"] += time.perf_counter() - t0
+        self.stats[kind + "_tokens"] += len(tokens)
 
     def _logits(self) -> np.ndarray:
-        return np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.n_vocab,)).copy()
+        return self.engine.logits()
 
     def _start(self, prompt: str) -> None:
-        toks = self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
-        if len(toks) + 64 > self.llm.n_ctx():
-            raise ValueError(f"prompt of {len(toks)} tokens does not fit the context of {self.llm.n_ctx()}")
-        old = self.llm.input_ids[: self.llm.n_tokens]
+        toks = self.engine.tokenize(prompt, prompt=True)
+        if len(toks) + 64 > self.engine.n_ctx():
+            raise ValueError(f"prompt of {len(toks)} tokens does not fit the context of {self.engine.n_ctx()}")
+        old = self.engine.cached()
         common = 0
         for a, b in zip(old, toks):
             if a != b:
                 break
             common += 1
         common = min(common, len(toks) - 1)  # re-evaluate at least one token for fresh logits
-        self.llm.n_tokens = common
-        self._feed(toks[common:])
+        self.engine.truncate(common)
+        self._feed(toks[common:], "prompt")
 
     # -- decoding -------------------------------------------------------------------------------------
 
     def run(self, messages: list[dict[str, str]], schema: dict[str, Any], choices: dict[str, list[str]]) -> str:
         props: dict[str, Any] = schema["properties"]
-        prefix = chat_prompt(self.llm, messages)
+        prefix = self.engine.chat_prompt(messages)
         out: list[str] = []
         pending = ""
         first = True
@@ -177,7 +264,7 @@ class ConstrainedDecoder:
             total = sum(p for _, p, _ in valid)
             tok, p, piece = valid[0]
             conf *= p / total
-            self._feed([tok])
+            self._feed([tok], "gen")
             done += piece
 
     def _free(self, max_length: int) -> tuple[str, float, str]:
@@ -203,7 +290,7 @@ class ConstrainedDecoder:
             if chosen is None:
                 break
             tok, piece = chosen
-            self._feed([tok])
+            self._feed([tok], "gen")
             if piece.endswith('"'):
                 text += piece[:-1]
                 return " " + json.dumps(text[:max_length], ensure_ascii=False), conf, ""

@@ -210,6 +210,8 @@ class LlmStructurer:
         tb: TitleBlock = drawing.title_block
         fields = (TITLE_BLOCK_FIELDS if self.ask == "all"
                   else tuple(f for f in TITLE_BLOCK_FIELDS if getattr(tb, f.name) is None))
+        if drawing.discipline == "architectural":  # building plans print no material or ISO 2768 class
+            fields = tuple(f for f in fields if f.name not in ("material", "general_tolerance"))
         asked = {f.name for f in fields}
         work.sources.update({f.name: "settled" for f in TITLE_BLOCK_FIELDS if f.name not in asked})
         work.asked = tuple(f.name for f in fields)

@@ -50,7 +50,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from docpipe import iso286, iso2768
+from . import iso286, iso2768
 
 __all__ = ["ParsedDimension", "parse_dimension", "looks_like_dimension", "with_general_tolerance"]
 

@@ -48,7 +48,7 @@ import re
 from collections.abc import Sequence
 
 from .dimensions import ParsedDimension, looks_like_dimension, parse_dimension
-from .types import Word
+from ..types import Word
 
 __all__ = ["read_dimension", "repair_ocr_text"]
 

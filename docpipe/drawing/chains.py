@@ -1,0 +1,112 @@
+"""Dimension chains of building plans: which dimension strings share a dimension line, which one is the
+overall, and whether the parts add up to it.
+
+Serves floor plans (CAD and scanned, any notation): a chain prints its parts side by side on one line, and
+the overall one line further out, parallel. Horizontal strings of one line share their baseline; vertical ones
+(reading bottom to top) share their x. Works on :class:`~docpipe.types.Dimension` (``nominal`` in mm, ``angle``
+0 or 90, ``bbox`` in page pixels).
+"""
+
+from __future__ import annotations
+
+from ..types import Dimension
+
+__all__ = ["assign_chains", "chain_mismatches"]
+
+SUM_TOLERANCE_MM = 5.0  # parts rounded to the printed unit still add up to the overall within this
+
+
+def _across(d: Dimension) -> float:
+    """The coordinate across the dimension line (the text's centre): y for horizontal text, x for vertical."""
+    x0, y0, x1, y1 = d.bbox
+    return (x0 + x1) / 2 if round(d.angle) == 90 else (y0 + y1) / 2
+
+
+def _along(d: Dimension) -> tuple[float, float]:
+    x0, y0, x1, y1 = d.bbox
+    return (y0, y1) if round(d.angle) == 90 else (x0, x1)
+
+
+def _thick(d: Dimension) -> float:
+    x0, y0, x1, y1 = d.bbox
+    return (x1 - x0) if round(d.angle) == 90 else (y1 - y0)
+
+
+def _lines(dims: list[Dimension]) -> list[list[int]]:
+    """Indices of ``dims`` grouped by dimension line: same direction, same across-coordinate (within half a
+    text height), and no gap along the line wider than the line's own extent would explain (two separate chains
+    on one baseline stay apart when more than 100 text heights separate them)."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(dims)), key=lambda i: (round(dims[i].angle), _along(dims[i])[0])):
+        d = dims[i]
+        for g in groups:
+            last = dims[g[-1]]
+            if round(last.angle) != round(d.angle) or dims[g[-1]].page != d.page:
+                continue
+            h = max(_thick(last), _thick(d))
+            if abs(_across(last) - _across(d)) <= 0.5 * h and _along(d)[0] - _along(last)[1] <= 100 * h:
+                g.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
+def assign_chains(dims: list[Dimension]) -> list[Dimension]:
+    """``dims`` with ``chain`` ids (``c1``, ``c2`` ...) for dimension lines of two or more strings, and the
+    overall of each such chain marked: a single string on a parallel line within eight text heights, whose
+    centre lies within the chain's extent and whose value is at least the largest part and within half to one
+    and a half times the parts' sum (an overall that does not add up is still found, for the check)."""
+    out = list(dims)
+    groups = _lines(out)
+    n = 0
+    used_as_overall: set[int] = set()
+    for g in sorted(groups, key=len, reverse=True):
+        if len(g) < 2 or any(i in used_as_overall for i in g):
+            continue
+        n += 1
+        cid = f"c{n}"
+        for i in g:
+            out[i] = out[i].model_copy(update={"chain": cid, "overall": False})
+        parts = [out[i] for i in g]
+        total = sum(p.nominal or 0 for p in parts)
+        lo, hi = min(_along(p)[0] for p in parts), max(_along(p)[1] for p in parts)
+        h = max(_thick(p) for p in parts)
+        best = None
+        for og in groups:
+            if len(og) != 1 or og is g or og[0] in used_as_overall:
+                continue
+            o = out[og[0]]
+            if round(o.angle) != round(parts[0].angle) or o.page != parts[0].page or o.nominal is None:
+                continue
+            dist = abs(_across(o) - _across(parts[0]))
+            mid = sum(_along(o)) / 2
+            if not (0.8 * h <= dist <= 8 * h and lo <= mid <= hi):
+                continue
+            if o.nominal < max(p.nominal or 0 for p in parts) or not 0.5 * total <= o.nominal <= 1.5 * total:
+                continue
+            if best is None or dist < best[0]:
+                best = (dist, og[0])
+        if best is not None:
+            used_as_overall.add(best[1])
+            out[best[1]] = out[best[1]].model_copy(update={"chain": cid, "overall": True})
+    return out
+
+
+def chain_mismatches(dims: list[Dimension]) -> list[str]:
+    """A review reason for each chain whose parts do not add up to its printed overall."""
+    reasons = []
+    chains: dict[str, list[Dimension]] = {}
+    for d in dims:
+        if d.chain:
+            chains.setdefault(d.chain, []).append(d)
+    for cid, ds in sorted(chains.items()):
+        overall = [d for d in ds if d.overall]
+        parts = [d for d in ds if not d.overall]
+        if not overall or len(parts) < 2:
+            continue
+        total = sum(d.nominal or 0 for d in parts)
+        if abs(total - (overall[0].nominal or 0)) > SUM_TOLERANCE_MM:
+            reasons.append(f"dimension chain {cid}: the parts ({' + '.join(d.text for d in parts)}) add up to "
+                           f"{total:g} mm, the overall {overall[0].text!r} is {overall[0].nominal:g} mm")
+    return reasons

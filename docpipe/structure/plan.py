@@ -1,0 +1,244 @@
+"""Building plans (``discipline: architectural``): rooms, openings, levels, plan dimensions and the take-off.
+
+Rule-based over the read lines, every element grounded in page words. Order matters: room labels first (their
+areas are numbers a dimension reader would take), then tags and levels, then the dimension strings that remain,
+grouped into chains (:mod:`docpipe.drawing.chains`).
+
+- **Rooms**: an area (:func:`docpipe.drawing.areas.parse_area`) with the name printed before it on the line or
+  on the line just above. Where OCR lost the ``m²`` (a superscript), a two-decimal number centred under a
+  name is taken as the area, less surely. A name that does not read as words gives ``name: null``.
+- **Openings**: words that are door or window tags (:mod:`docpipe.drawing.tags`). The symbols are not yet a
+  detector class, so ``symbol_bbox`` stays null; counts come from the tags.
+- **Levels**: signed metres (:mod:`docpipe.drawing.levels`), also after a level symbol OCR read as ``v``.
+- **Dimensions**: word runs that parse as plan lengths (:mod:`docpipe.drawing.plan_dimensions`), in the sheet's
+  notation, horizontal or vertical (the reader's 90-degree pass), outside the title block.
+
+Confidences are the words' OCR confidence scaled by how sure each rule is; they are not calibrated on plans yet.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..drawing.areas import SQFT_M2, parse_area, room_name
+from ..drawing.chains import assign_chains
+from ..drawing.levels import parse_level
+from ..drawing.plan_dimensions import parse_plan_length, repair_imperial, sheet_integer_unit
+from ..drawing.tags import parse_tag
+from ..geometry import centre_in, union
+from ..types import Dimension, Drawing, GroundedNumber, Line, Opening, Quantities, Room, Word
+from .layout import PageView, Span, grounded_number, grounded_text
+
+_STRIP = ".,;:|!()[]{}"
+_BARE_AREA = re.compile(r"^\d{1,3}[.,]\d{2}$")  # an area whose m² OCR did not read
+_MIN_MM = 100.0  # plans print no length under 10 cm on a dimension line; smaller numbers are scale bars, grids
+
+
+def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[int, int, int, int]]) -> Drawing:
+    """``drawing`` with the plan elements filled in; ``exclude`` are boxes on page 1 (title block, notes,
+    tables) whose words are no plan element."""
+    used: set[int] = set()  # id() of words taken by an element
+    rooms, openings, levels, dims = [], [], [], []
+    for view in views:
+        skip = exclude if view.number == 1 else []
+        lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
+        imperial = _imperial(lines)
+        rooms += _rooms(view, lines, used, imperial)
+        openings += _openings(view, lines, used)
+        levels += _levels(view, lines, used)
+        dims += _dimensions(view, lines, used, imperial)
+    drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
+    drawing.dimensions = assign_chains(dims)
+    drawing.quantities = _quantities(rooms, openings)
+    return drawing
+
+
+def _clean(w: Word) -> str:
+    return w.text.strip(_STRIP)
+
+
+# -- rooms ------------------------------------------------------------------------------------------------
+
+def _rooms(view: PageView, lines: list[Line], used: set[int], imperial: bool) -> list[Room]:
+    out = []
+    for line in lines:
+        if round(line.angle) != 0:
+            continue
+        hit = _area_words(line, imperial)
+        if hit is None:
+            continue
+        start, end, value, certainty = hit
+        area_words = line.words[start:end]
+        name_span = None
+        if start > 0:  # "Wohnen 24,50 m²" on one line
+            name_span = Span(view.number, tuple(line.words[:start]))
+        else:
+            above = _line_above(lines, Span(view.number, tuple(area_words)).bbox)
+            if above is not None:
+                name_span = _name_words(view, above, used)
+        name = room_name(name_span.text, name_span.confidence) if name_span is not None else None
+        if certainty < 0.9 and name is None:
+            continue  # a bare number is an area only under a readable name
+        if name is not None and (parse_tag(name) or parse_level(name) is not None):
+            name = None
+        area_span = Span(view.number, tuple(area_words))
+        area = grounded_number(area_span, value, certainty)
+        grounded_name = grounded_text(name_span, name, 0.85) if name is not None else None
+        words = list(area_words) + (list(name_span.words) if grounded_name else [])
+        used.update(id(w) for w in words)
+        conf = area.confidence * (grounded_name.confidence if grounded_name else 0.5)
+        out.append(Room(name=grounded_name, area_m2=area, page=view.number, bbox=union(w.bbox for w in words),
+                        confidence=round(min(1.0, conf ** 0.5), 4)))
+    return out
+
+
+def _area_words(line: Line, imperial: bool = False) -> tuple[int, int, float, float] | None:
+    """``(first word, end word, m², certainty)`` of an area in ``line``: with its unit; with an ``m`` whose ``²``
+    OCR lost, ending the line; or a bare number alone on its line (two decimals; on imperial sheets a whole
+    number of square feet), which :func:`_rooms` takes only under a readable name."""
+    words = line.words
+    for i in range(len(words)):
+        for j in range(min(len(words), i + 3), i, -1):
+            text = " ".join(w.text for w in words[i:j])
+            hit = parse_area(text)
+            if hit and hit[1] == 0:
+                return i, j, hit[0], 0.95
+            if j == len(words) and (m := _AREA_LOST_SQUARE.match(text)):
+                return i, j, float(m[1].replace(",", ".")), 0.85
+    if len(words) == 1 and _BARE_AREA.match(_clean(words[0])):
+        return 0, 1, float(_clean(words[0]).replace(",", ".")), 0.75
+    if imperial and len(words) == 1 and re.fullmatch(r"[1-9]\d{1,3}", _clean(words[0])):
+        return 0, 1, round(int(_clean(words[0])) * SQFT_M2, 2), 0.7
+    return None
+
+
+_AREA_LOST_SQUARE = re.compile(r"^(\d{1,3}[.,]\d{2})\s?m$")
+
+
+def _name_words(view: PageView, line: Line, used: set[int]) -> Span | None:
+    """The words of ``line`` that can name a room: without tags, lengths and levels printed beside the name
+    (a door tag next to a label reads as one line with it)."""
+    words = [w for w in line.words if id(w) not in used and not parse_tag(_clean(w))
+             and parse_plan_length(_clean(w)) is None and parse_level(_clean(w)) is None]
+    return Span(view.number, tuple(words)) if words else None
+
+
+def _line_above(lines: list[Line], box) -> Line | None:
+    """The line right above ``box`` (within 1.6 of its height), centred over it."""
+    x0, y0, x1, y1 = box
+    h = y1 - y0
+    cx = (x0 + x1) / 2
+    best = None
+    for ln in lines:
+        lx0, ly0, lx1, ly1 = ln.bbox
+        if round(ln.angle) != 0 or ly1 > y0 + 0.3 * h or y0 - ly1 > 1.6 * h:
+            continue
+        if not (lx0 - h <= cx <= lx1 + h) or abs((lx0 + lx1) / 2 - cx) > max(lx1 - lx0, x1 - x0) / 2 + h:
+            continue
+        if best is None or ly1 > best.bbox[3]:
+            best = ln
+    return best
+
+
+# -- openings and levels ----------------------------------------------------------------------------------
+
+def _openings(view: PageView, lines: list[Line], used: set[int]) -> list[Opening]:
+    out = []
+    for line in lines:
+        for w in line.words:
+            if id(w) in used:
+                continue
+            tag = parse_tag(_clean(w))
+            if tag is None:
+                continue
+            used.add(id(w))
+            span = Span(view.number, (w,))
+            g = grounded_text(span, tag.text, 0.9 if tag.text == _clean(w) else 0.75)
+            out.append(Opening(kind=tag.kind, tag=g, width_mm=tag.width_mm, height_mm=tag.height_mm,
+                               page=view.number, bbox=w.bbox, confidence=g.confidence))
+    return out
+
+
+def _levels(view: PageView, lines: list[Line], used: set[int]) -> list[GroundedNumber]:
+    out = []
+    for line in lines:
+        words = [w for w in line.words if id(w) not in used]
+        for n in (2, 1):  # "OKFF ±0.00" or "±0.00", after any symbol OCR read as a letter
+            if len(words) < n:
+                continue
+            span = Span(view.number, tuple(words[-n:]))
+            value = parse_level(span.text)
+            if value is not None:
+                used.update(id(w) for w in span.words)
+                out.append(grounded_number(span, value, 0.85))
+                break
+    return out
+
+
+# -- dimensions -------------------------------------------------------------------------------------------
+
+def _imperial(lines: list[Line]) -> bool:
+    """Whether the sheet is in feet and inches: three or more strings with foot or inch marks."""
+    return sum(1 for ln in lines for w in ln.words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3
+
+
+def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: bool) -> list[Dimension]:
+    texts = [_clean(w) for ln in lines for w in ln.words if id(w) not in used]
+    unit = sheet_integer_unit([ln.text for ln in lines] + texts)
+    out = []
+    for line in lines:
+        if "=" in line.text:  # a scale (1/4" = 1'-0"), not a length
+            continue
+        words = line.words
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 3), i, -1):
+                run = words[i:j]
+                if any(id(w) in used for w in run):
+                    continue
+                text = " ".join(_clean(w) if k in (0, len(run) - 1) else w.text for k, w in enumerate(run))
+                length = parse_plan_length(repair_imperial(text) if imperial else text, unit)
+                if length is None or (imperial and length.notation != "ft-in") or \
+                        (length.notation in ("mm", "cm") and length.mm < _MIN_MM):
+                    continue
+                span = Span(view.number, tuple(run))
+                used.update(id(w) for w in run)
+                certainty = (0.9 if length.notation != unit or length.notation in ("m", "ft-in") else 0.88) * \
+                    (0.85 if imperial and repair_imperial(text) != text else 1.0)
+                out.append(Dimension(text=span.text, kind="linear", nominal=length.mm, unit="mm",
+                                     page=view.number, bbox=span.bbox, angle=round(line.angle),
+                                     confidence=round(span.confidence * certainty, 4)))
+                i = j - 1
+                break
+            i += 1
+    return out
+
+
+def _quantities(rooms: list[Room], openings: list[Opening]) -> Quantities:
+    """The take-off: counts of rooms (with an area), doors and windows, and the floor area. Doors and windows
+    are counted by their tags; where a kind is numbered (``T01``, ``W3``: German, English and French plans
+    number each kind from 1 on a sheet), the highest number read counts the tags OCR missed below it (at most
+    as many again as were read), and the confidence drops with each one."""
+    doors, d_gap = _count(openings, "door")
+    windows, w_gap = _count(openings, "window")
+    areas = [r.area_m2.value for r in rooms if r.area_m2 is not None]
+    confs = [r.confidence for r in rooms] + [o.confidence for o in openings]
+    conf = 0.9 * min(confs) * 0.9 ** (d_gap + w_gap) if confs else 0.0
+    return Quantities(rooms=len(rooms), doors=doors, windows=windows,
+                      floor_area_m2=round(sum(areas), 2) if areas else None, confidence=round(conf, 4))
+
+
+def _count(openings: list[Opening], kind: str) -> tuple[int, int]:
+    """(count, tags inferred from the numbering) of ``kind``."""
+    tags = [o.tag.value for o in openings if o.kind == kind and o.tag is not None]
+    numbered = {}
+    for t in tags:
+        if m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t):
+            numbered.setdefault(m[1], set()).add(int(m[2]))
+    found = sum(o.kind == kind for o in openings)
+    extra = 0
+    for letter, nums in numbered.items():
+        missing = max(nums) - len(nums)
+        if 0 < missing <= len(nums):
+            extra += missing
+    return found + extra, extra

@@ -221,6 +221,7 @@ def _init_worker(options: PipelineOptions, idle_workers=None) -> None:
     embedded model are then reused by every job the process runs. ``idle_workers`` (a shared integer the batch
     keeps up to date) lets the embedded model borrow idle workers' cores at the end of a batch."""
     global _worker_pipeline, _worker_loads, _worker_start_cpu
+    _tune_malloc()
     _worker_pipeline = Pipeline(options)
     _worker_loads += 1
     if idle_workers is not None:
@@ -255,20 +256,41 @@ _libc = None
 def _release_memory() -> int:
     """Return freed heap to the system (glibc ``malloc_trim``: page images and arrays of the job just done) and
     read this process's resident set size, in bytes."""
-    global _libc
-    if _libc is None:
-        try:  # glibc by its soname: ctypes.util.find_library would fork this large process to run ldconfig
-            _libc = ctypes.CDLL("libc.so.6")
-            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
-        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
-            _libc = False
-    if _libc:
-        _libc.malloc_trim(0)
+    libc = _load_libc()
+    if libc:
+        libc.malloc_trim(0)
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
         return 0
+
+
+_M_MMAP_THRESHOLD = -3  # glibc mallopt parameters
+_M_ARENA_MAX = -8
+
+
+def _tune_malloc() -> None:
+    """In a worker process (glibc only): blocks of 1 MiB and more (page images, label and pixel arrays of
+    5-75 MB) get their own mapping, returned to the system when freed, instead of the heap, where glibc's
+    adaptive threshold put them after the first large free and they stayed resident; and two malloc arenas
+    instead of eight per core for the threads of torch, llama.cpp and the result queue."""
+    libc = _load_libc()
+    if libc:
+        libc.mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+        libc.mallopt(_M_ARENA_MAX, 2)
+
+
+def _load_libc():
+    global _libc
+    if _libc is None:
+        try:  # glibc by its soname: ctypes.util.find_library would fork this large process to run ldconfig
+            _libc = ctypes.CDLL("libc.so.6")
+            _libc.malloc_trim.argtypes = [ctypes.c_size_t]
+            _libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+            _libc = False
+    return _libc
 
 
 def _note() -> WorkerNote:

@@ -1,9 +1,10 @@
 """Validate: business rules over a structured document; each failed rule is a review reason.
 
-Invoices: line items sum to the subtotal (or, for gross-priced items, to the total), subtotal + tax = total (±0.01, also ±0.01 per line item for
-rounding), each item's quantity x unit price = its amount unless the item amounts add up to the document's sums,
-due date not before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields present.
-Drawings: a drawing number, tolerances whose upper limit is not below the lower one.
+Invoices: line items sum to the subtotal (or, for gross-priced items, to the total), subtotal + tax = total
+(±0.01, also ±0.01 per line item for rounding; on receipts a tax-inclusive subtotal equal to the total), each
+item's quantity x unit price = its amount unless the item amounts add up to the document's sums, due date not
+before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields present. Drawings: a drawing
+number, tolerances whose upper limit is not below the lower one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ def check_invoice(inv: Invoice, *, receipt: bool = False) -> list[str]:
             reasons.append(f"line items sum to {total_items:.2f}, not the subtotal {inv.subtotal.value:.2f}")
     if inv.subtotal and inv.total_tax and inv.total:
         expected = round(inv.subtotal.value + inv.total_tax.value, 2)
-        if abs(expected - inv.total.value) > TOLERANCE:
+        # Receipts price with the tax included: their subtotal is the total, the tax a share of it (at most a
+        # 25% rate's, 20% of the gross).
+        included = receipt and abs(inv.subtotal.value - inv.total.value) <= TOLERANCE \
+            and 0 <= inv.total_tax.value <= 0.2 * inv.total.value + TOLERANCE
+        if abs(expected - inv.total.value) > TOLERANCE and not included:
             reasons.append(f"total {inv.total.value:.2f} does not equal subtotal + tax ({expected:.2f})")
     # When the amounts add up to the document's sums they are confirmed; an item whose quantity x unit price
     # differs from its amount then prints a discount, a price per 10 or 100 units or a net price beside a

@@ -80,6 +80,10 @@ _OTHER_DOCUMENT = re.compile(r"ursprung|original|urspr[üu]nglich|bezug|related|
 _OTHER_DATE = re.compile(r"deliver(y|ed)|shipp(ing|ed)|lieferdatum|liefer-?\s*(und\s*)?leistungsdatum|leistungsdatum|"
                          r"livraison|leverdatum|leveringsdatum|order\s*date|bestelldatum|date\s*de\s*commande|"
                          r"besteldatum|printed|gedruckt", _I)
+# A gross total named by the tax it includes ('Total Sales Incl. GST', 'Total amount including VAT', 'Gesamt
+# inkl. MwSt.'): a total, not a tax row (till receipts and B2C invoices print prices with the tax included).
+_GROSS_TOTAL = re.compile(r"\b(total|totaal|gesamt\w*|summe|montant|amount|sales)\b.*\b(incl|including|inclusive|inkl|"
+                          r"inclusief|incluse?|y\s*c)\b\.?\s*(of\s*)?(gst|vat|sst|tax|mwst|ust|tva|btw)\b", _I)
 _TAX_ID_CONTEXT = re.compile(r"\b(id|no\.?|nr\.?|number|nummer|reg|tva\s*intra|btw-?nummer)\b", _I)
 DOC_TITLES = re.compile(r"^(tax\s*)?(invoice|receipt|rechnung|facture|factuur|quittung|bon|reçu|kassabon)$", _I)
 """A line that is only the document's title (``Invoice``, ``Rechnung``, ...): not a party name."""
@@ -282,10 +286,10 @@ def _totals(views, inv) -> None:
 def _excluded(field: str, text: str, row_text: str) -> bool:
     """Whether a label match of ``field`` in ``text`` (a line of a row) names something else."""
     if field == "total_tax" and (_TAX_ID_CONTEXT.search(row_text) or VAT_RE.search(row_text)
-                                 or LABELS["subtotal"].search(text)):  # a VAT ID; 'Summe ohne USt.'
-        return True
-    if field == "total" and (LABELS["subtotal"].search(text) or LABELS["total_tax"].search(text)
-                             or _NOT_TOTAL.search(text)):
+                                 or LABELS["subtotal"].search(text) or _GROSS_TOTAL.search(text)):
+        return True  # a VAT ID; 'Summe ohne USt.'; 'Total incl. GST'
+    if field == "total" and (LABELS["subtotal"].search(text) or _NOT_TOTAL.search(text)
+                             or (LABELS["total_tax"].search(text) and not _GROSS_TOTAL.search(text))):
         return True
     return False
 

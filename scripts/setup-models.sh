@@ -4,7 +4,11 @@
 # fetched only when models/llm/qwen2.5-coder-0.5b-instruct-q4.gguf is missing or has the wrong sha256.
 # See models/llm/MODEL_CARD.md.
 #
-#   bash scripts/setup-models.sh [--wheel-only | --model-only]
+#   bash scripts/setup-models.sh [--wheel-only | --model-only | --transformers]
+#
+# --transformers: also convert the default model once for `--llm-engine transformers` (dequantised to float32
+# into ~/.cache/docpipe/transformers or $DOCPIPE_TRANSFORMERS_CACHE, ~2.4 GB, ~90 s); without it the first run with
+# that engine converts it. llama.cpp stays the default engine (models/llm/MODEL_CARD.md, "Engines").
 #
 # Environment: VENV (default .venv), DOCPIPE_WHEEL_CACHE (default ~/.cache/docpipe/wheels).
 set -euo pipefail
@@ -109,9 +113,26 @@ PYEOF
     echo "setup-models: $Q8_MODEL (sha256 ok)"
 }
 
+convert_transformers() {
+    "$PY" - "$Q8_MODEL" <<'PYEOF' || die "converting the model for the transformers engine failed (see above)"
+import sys
+from pathlib import Path
+
+from docpipe.structure.llm.engine_transformers import converted_dir, prepare
+
+gguf = Path(sys.argv[1])
+dest = converted_dir(gguf)
+if not (dest / "config.json").is_file():
+    print(f"setup-models: converting {gguf} for the transformers engine (once, ~90 s, 2.4 GB)", flush=True)
+prepare(gguf)
+print(f"setup-models: transformers copy in {dest}")
+PYEOF
+}
+
 case "${1:-}" in
     --wheel-only) install_llama ;;
     --model-only) fetch_model; derive_q8 ;;
+    --transformers) install_llama; fetch_model; derive_q8; convert_transformers ;;
     "") install_llama; fetch_model; derive_q8 ;;
-    *) die "unknown option $1 (use --wheel-only or --model-only)" ;;
+    *) die "unknown option $1 (use --wheel-only, --model-only or --transformers)" ;;
 esac

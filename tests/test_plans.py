@@ -1,6 +1,6 @@
 """Building plans: classification (drawing, architectural), rooms, openings, levels, plan dimensions and chains,
 from generated plans "read" perfectly (the generator's own words and boxes, no OCR), so each rule is tested
-alone. Seeds 100-140 are for these rule tests; the plan evaluation uses seeds from 5000 on.
+alone. Seeds 100-200 are for these rule tests; the plan evaluation uses seeds from 5000 on.
 """
 
 import numpy as np

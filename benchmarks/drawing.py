@@ -81,7 +81,7 @@ def _page(path: str) -> dict:
     cpu["structure"] = cpu_seconds() - c2
     cpu["cpu"] = cpu_seconds() - c0
     wall = time.perf_counter() - w0
-    cpu.update(text.passes)
+    cpu.update(getattr(text, "passes", {}))  # (older readers had no per-pass figures)
     dims = [(d.text, tuple(d.bbox)) for d in result.drawing.dimensions if d.page == 1] if result.drawing else []
     return {"page": p.name, "path": str(p), "size": f"{text.image.width}x{text.image.height}",
             "doc_type": result.doc_type, "dimensions": dims, "cpu": cpu, "wall": wall,

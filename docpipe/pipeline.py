@@ -129,7 +129,7 @@ class Pipeline:
                 stage="read", kind="InputError", message="no page could be read")],
                 timings_s=_rounded(timings)), None
         t = time.perf_counter()
-        doc_type, _ = classify(pages)
+        doc_type, type_margin = classify(pages)
         timings["classify"] = time.perf_counter() - t
         payload: Invoice | Drawing | None = None
         structured: Structured | None = None
@@ -147,7 +147,7 @@ class Pipeline:
                 timings["llm"] = structured.llm_seconds  # part of "structure"
         t = time.perf_counter()
         if isinstance(payload, Invoice):
-            reasons = check_invoice(payload, receipt=doc_type == "receipt")
+            reasons = check_invoice(payload, receipt=doc_type == "receipt", type_margin=type_margin)
             if self.calibrator is not None and doc_type in ("invoice", "receipt"):
                 reasons += self._calibrate(payload, pages, doc_type, structured)
         elif isinstance(payload, Drawing):

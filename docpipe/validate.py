@@ -16,12 +16,20 @@ from .types import Drawing, Invoice
 TOLERANCE = 0.01  # currency units: rounding of printed amounts
 
 
-def check_invoice(inv: Invoice, *, receipt: bool = False) -> list[str]:
+SURE_TYPE = 0.6
+"""Classification margin (:func:`docpipe.classify.classify`) under which a document read as a receipt may be an
+invoice (a hotel or shop invoice scored close to both): the invoice's number is then required too."""
+
+
+def check_invoice(inv: Invoice, *, receipt: bool = False, type_margin: float = 1.0) -> list[str]:
     reasons: list[str] = []
     required = ("total", "invoice_date") if receipt else ("invoice_number", "invoice_date", "total")
     for name in required:
         if getattr(inv, name) is None:
             reasons.append(f"{name.replace('_', ' ')} not found")
+    if receipt and type_margin < SURE_TYPE and inv.invoice_number is None:
+        reasons.append(f"invoice number not found (read as a receipt by a small margin, {type_margin:.2f}: it may "
+                       "be an invoice)")
     if not receipt and inv.vendor.name is None:
         reasons.append("vendor name not found")
     items = [li.amount.value for li in inv.line_items if li.amount is not None]

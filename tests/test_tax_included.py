@@ -43,3 +43,9 @@ def test_a_receipts_tax_inclusive_subtotal_is_not_a_failed_sum(seed):
     assert any("subtotal + tax" in r for r in check_invoice(inv))
     inv.total_tax = _n(gross)
     assert any("subtotal + tax" in r for r in check_invoice(inv, receipt=True))
+
+
+def test_a_receipt_by_a_small_margin_needs_the_invoice_number_an_invoice_would():
+    inv = Invoice(total=_n(120.0), total_tax=_n(0.0), subtotal=_n(120.0))
+    assert not any("invoice number" in r for r in check_invoice(inv, receipt=True, type_margin=0.9))
+    assert any("invoice number" in r for r in check_invoice(inv, receipt=True, type_margin=0.55))

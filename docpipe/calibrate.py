@@ -237,16 +237,19 @@ def calibrate_invoice(inv: Invoice, views: Sequence, *, kind: str, sources: Mapp
     """Replace every grounded field's confidence in ``inv`` (in place) by its calibrated probability."""
     out = Calibrated()
     keys = KEY_FIELDS.get(kind, KEY_FIELDS["invoice"])
-    key_ids = set()
+    calibrated = []  # the key fields' new objects, held so that their ids stay theirs during the pass below
     for name in keys:
         x = field_features(name, inv, views, sources, model_p, confirmed_vendor=confirmed_vendor)
         if x is None:
             continue
         g = get_field(inv, name)
-        key_ids.add(id(g))
         p = round(calibrator.probability(kind, name, x), 4)
         out.probabilities[name], out.features[name] = p, x
-        _replace(inv, name, g.model_copy(update={"confidence": p}))
+        calibrated.append(g.model_copy(update={"confidence": p}))
+        _replace(inv, name, calibrated[-1])
+    # (The ids of the replaced objects would not do: a freed object's id is reused, and a key field could then
+    # be mapped twice, once by its own model and again by the pooled one, depending on memory layout.)
+    key_ids = {id(g) for g in calibrated}
     for _path, g in list(iter_grounded(inv, "invoice")):
         if id(g) in key_ids or not isinstance(g, GROUNDED_TYPES):
             continue

@@ -146,3 +146,20 @@ def test_a_number_from_the_title_line_counts_as_labelled():
     assert inv.invoice_number.value == "582917"
     assert field_features("invoice_number", inv, views, {}, {})["label"] == 1.0
     assert field_features("invoice_date", inv, views, {}, {})["label"] == 1.0
+
+
+def test_each_key_field_keeps_its_own_models_probability_whatever_the_memory_layout():
+    # A key field mapped by its own model must never be mapped again by the pooled one: that happened when a
+    # replaced object's id was reused by another (results then changed with PYTHONHASHSEED and allocation).
+    views = _views(LABELLED)
+    own = FieldModel(("logit_raw",), (0.0,), 2.0)  # sigmoid(2) = 0.8808
+    models = {name: own for name in ("invoice_number", "invoice_date", "total", "total_tax", "currency",
+                                     "vendor_name")}
+    cal = Calibrator(models={"invoice": {**models, "*": FieldModel(("logit_raw",), (0.0,), -3.0)}})
+    for _ in range(200):
+        inv = extract_invoice(views)
+        out = calibrate_invoice(inv, views, kind="invoice", sources={}, model_p={}, calibrator=cal)
+        assert out.probabilities
+        for name, p in out.probabilities.items():
+            assert p == 0.8808
+        assert inv.total.confidence == inv.invoice_number.confidence == 0.8808

@@ -66,14 +66,20 @@ def _quiet_transformers() -> None:
     transformers.utils.logging.disable_progress_bar()
 
 
-def load(path: Path, *, cache: Path | None = None, dtype: str = "float32") -> tuple[Any, Any]:
-    """``(model, tokenizer)`` from a GGUF file (converted once into ``cache``, default :func:`cache_root`) or a
-    folder of transformers weights. Raises :class:`ModelLoadError` saying what to do."""
+def _with_packages(path: Path) -> Path:
+    """``path`` as a Path, once the packages the engine needs for it are importable; else ModelLoadError."""
     path = Path(path)
     missing = missing_packages(gguf=not path.is_dir())
     if missing:
         raise ModelLoadError(f"the transformers engine needs {', '.join(missing)}: run 'make setup' (they are "
                              "pinned in requirements.lock), or use --llm-engine llamacpp")
+    return path
+
+
+def load(path: Path, *, cache: Path | None = None, dtype: str = "float32") -> tuple[Any, Any]:
+    """``(model, tokenizer)`` from a GGUF file (converted once into ``cache``, default :func:`cache_root`) or a
+    folder of transformers weights. Raises :class:`ModelLoadError` saying what to do."""
+    path = _with_packages(path)
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -101,11 +107,7 @@ def load(path: Path, *, cache: Path | None = None, dtype: str = "float32") -> tu
 def prepare(path: Path, *, cache: Path | None = None, dtype: str = "float32") -> None:
     """Make ``path`` loadable without loading the model here: convert a GGUF file into its cache folder if it
     is not there yet; read a folder's config. Raises :class:`ModelLoadError` saying what to do."""
-    path = Path(path)
-    missing = missing_packages(gguf=not path.is_dir())
-    if missing:
-        raise ModelLoadError(f"the transformers engine needs {', '.join(missing)}: run 'make setup' (they are "
-                             "pinned in requirements.lock), or use --llm-engine llamacpp")
+    path = _with_packages(path)
     import torch
 
     _quiet_transformers()

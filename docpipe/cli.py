@@ -51,6 +51,10 @@ def run(
     osd: Annotated[str, typer.Option(help="Quarter-turn detection: auto (when a page reads poorly), always, never.")] = "auto",
     timeout_per_page: Annotated[float, typer.Option(
         help="Stop a document after this many seconds per page; it gets a failed record.")] = 180.0,
+    recycle_memory_mib: Annotated[int, typer.Option(
+        help="Replace the worker processes when one holds more than this many MiB after a job (0: never); "
+             "otherwise each worker loads torch, the detector and the model once per batch.")
+    ] = PipelineOptions.model_fields["recycle_memory_mib"].default,
     detect: Annotated[bool, typer.Option("--detect/--no-detect",
                                          help="Find page regions with the CNN detector (models/detector).")] = True,
     overlays: Annotated[str, typer.Option(
@@ -100,7 +104,8 @@ def run(
                                        llm_model=llm_model, llm_url=llm_url, llm_model_name=llm_model_name,
                                        llm_ask=llm_ask, llm_retries=llm_retries, llm_engine=llm_engine),
             review=ReviewOptions(calibrate=calibrate, calibration=calibration, threshold=review_threshold),
-            workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page)
+            workers=workers or (os.cpu_count() or 1), timeout_per_page=timeout_per_page,
+            recycle_memory_mib=recycle_memory_mib)
     except ValueError as e:
         err.print(f"[red]invalid option:[/red] {e}")
         raise typer.Exit(2) from None

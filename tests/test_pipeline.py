@@ -119,3 +119,24 @@ def test_workers_load_the_pipeline_once_and_are_replaced_only_for_memory(tmp_pat
     again = run_batch(_invoices(tmp_path / "in2", 3), tmp_path / "out2", low)
     assert again.ok == 3 and again.workers_recycled >= 2
     assert again.workers_started > 2 and again.pipeline_loads == again.workers_started
+
+
+def test_cli_passes_the_memory_limit_for_worker_recycling(tmp_path, monkeypatch):
+    import docpipe.cli as cli
+    from docpipe.pipeline import BatchSummary
+
+    seen = {}
+
+    def fake_run_batch(input_path, out_dir, options, **kw):
+        seen["mib"] = options.recycle_memory_mib
+        return BatchSummary()
+
+    monkeypatch.setattr(cli, "run_batch", fake_run_batch, raising=False)
+    monkeypatch.setattr("docpipe.pipeline.run_batch", fake_run_batch)
+    src = tmp_path / "in"
+    src.mkdir()
+    CliRunner().invoke(cli.app, ["run", str(src), "--out", str(tmp_path / "o"), "--quiet",
+                                 "--recycle-memory-mib", "1234"])
+    assert seen == {"mib": 1234}
+    assert CliRunner().invoke(cli.app, ["run", str(src), "--out", str(tmp_path / "o2"),
+                                        "--recycle-memory-mib", "-1"]).exit_code == 2

@@ -234,7 +234,9 @@ class PageReader:
                       or self.page_kind(image, raster, group_lines(words)) == "receipt"
                       else second_pass_lang(w.text for w in words))
             if second is not None:
-                words = run("ocr_lang", "ocr", lambda: self.read_words(read_image, lang=second, height=heights[0]))
+                # (a flattened image measures its own letters: the grey photo's blobs were specks)
+                height = heights[0] if read_image is image else "measure"
+                words = run("ocr_lang", "ocr", lambda: self.read_words(read_image, lang=second, height=height))
         return image, words, rotation, False, heights
 
     def _read_flattened(self, image: Image.Image, words: list[Word]) -> tuple[list[Word], Image.Image]:

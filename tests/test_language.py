@@ -119,5 +119,10 @@ def test_the_second_language_reading_reads_the_flattened_image_the_kept_words_ca
 
     monkeypatch.setattr(reader.ocr, "read_words", fake)
     monkeypatch.setattr(reader, "_read_flattened", lambda image, words: (words, flat))
+    heights = []
+    page_read = reader.read_words
+    monkeypatch.setattr(reader, "read_words",
+                        lambda image, **kw: heights.append(kw.get("height")) or page_read(image, **kw))
     reader(RasterPage(number=1, image=render_lines([(10, 10, "x")], size=(400, 300)), dpi=300, pdf_words=None))
     assert seen[-1][0] == "eng+deu+fra+nld" and seen[-1][1] is flat
+    assert heights[-1] == "measure"  # its letters measured on it, not on the grey photo

@@ -141,11 +141,7 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                 item.amount = grounded_number(amount_span, amount, 0.75)
                 extra = [w for w in _description_words(words, amounts, cols, h) if w.bbox[2] <= amount_span.bbox[0]]
                 if extra and item.description is not None:
-                    span = Span(view.number, tuple(extra))
-                    desc = item.description
-                    item.description = desc.model_copy(update={
-                        "value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
-                        "bbox": union([desc.bbox, span.bbox]) if desc.bbox else span.bbox})
+                    item.description = _extended(item.description, Span(view.number, tuple(extra)))
                 items.append(item)
                 last_bottom, after_section = max(ln.bbox[3] for ln in row), False
                 continue
@@ -161,10 +157,7 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
             if items and last_bottom is not None and row[0].bbox[1] - last_bottom < 1.2 * view.text_height:
                 desc = items[-1].description
                 if desc is not None and row[0].bbox[0] < cols.get("quantity", (10**9,))[0]:
-                    span = view.span(row[0])
-                    items[-1].description = desc.model_copy(update={
-                        "value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
-                        "bbox": span.bbox if desc.bbox is None else union([desc.bbox, span.bbox])})
+                    items[-1].description = _extended(desc, view.span(row[0]))
                     last_bottom = row[0].bbox[3]
             elif items and not _item_ahead(view, rows, idx + 1, cols, 3):
                 break  # the table ended (detail lines between items, 'Period: 01.10. to 31.10.', do not end it)
@@ -198,16 +191,22 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
     return items
 
 
+def _extended(desc, span: Span):
+    """A description continued by the words of ``span`` (its next line)."""
+    return desc.model_copy(update={"value": f"{desc.value} {span.text}", "text": f"{desc.text} {span.text}",
+                                   "bbox": span.bbox if desc.bbox is None else union([desc.bbox, span.bbox])})
+
+
 def _amount_cell_used(words, cols, h) -> bool:
     """Whether anything but a percentage (a tax rate's cell runs close) stands under the amount header."""
     return any(_under_column(w.bbox, cols["amount"], h) and not w.text.endswith("%") for w in words)
 
 
-def _numbers_in_columns(words, amounts, cols, h, keys=("quantity", "unit_price")):
+def _numbers_in_columns(words, amounts, cols, h):
     """The numbers of a row that stand under the quantity or unit price header."""
     nums = [(Span(0, (w,)), _quantity(w.text)) for w in words if _QTY.match(w.text)] + list(amounts)
     return [(s, v) for s, v in nums if v is not None
-            and any(k in cols and _under_column(s.bbox, cols[k], h) for k in keys)]
+            and any(k in cols and _under_column(s.bbox, cols[k], h) for k in ("quantity", "unit_price"))]
 
 
 def _item_without_amount(view: PageView, words, amounts, cols) -> LineItem | None:
@@ -233,7 +232,7 @@ def _item_without_amount(view: PageView, words, amounts, cols) -> LineItem | Non
 def _amount_cell_below(row, amounts, words, bottom, cols, h) -> bool:
     """Whether ``row``, right under a row that lacks its amount, holds that amount: an amount under the amount
     header and no quantity or unit price of its own (which would make it the next item)."""
-    return bool(amounts) and row[0].bbox[1] - bottom < 1.6 * h and min(ln.bbox[1] for ln in row) - bottom < 1.6 * h \
+    return bool(amounts) and row[0].bbox[1] - bottom < 1.6 * h \
         and _under_column(amounts[-1][0].bbox, cols["amount"], h) \
         and not _numbers_in_columns(words, amounts[:-1], cols, h)
 

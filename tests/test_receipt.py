@@ -53,6 +53,24 @@ def test_lot_and_premises_numbers_are_not_postcodes(seed):
     assert h.address.value == r.address
 
 
+@pytest.mark.parametrize("seed", range(60))
+def test_address_ends_with_its_country(seed):
+    """The postcode row ends with the country ('..., Kuala Lumpur, Malaysia'): a short row under it is the
+    outlet's name, not part of the address; without the country, a short row is still taken (a state, a region)."""
+    rng = random.Random(seed)
+    name = f"{name_words(rng, (1, 2), upper=True)} SDN BHD"
+    street = f"No. {rng.randint(1, 300)}, Jalan {word(rng).capitalize()} {rng.randint(1, 40)}/{rng.randint(1, 9)},"
+    country = rng.choice(("Malaysia", "MALAYSIA", "Singapore", "Deutschland", "France", "The Netherlands"))
+    last = f"{postcode(rng)} {word(rng).capitalize()}, {country}"
+    outlet = " ".join(w.upper() for w in (word(rng), word(rng)))
+    rows = [name, street, last, outlet, f"Tel: 03-{rng.randint(1000, 9999)} {rng.randint(1000, 9999)}"]
+    h = receipt_header(view([(200, 100 + 60 * i, t) for i, t in enumerate(rows)]))
+    assert h.address.value == f"{street.rstrip(',')}, {last}"
+    rows[2] = f"{postcode(rng)} {word(rng).capitalize()}"
+    h = receipt_header(view([(200, 100 + 60 * i, t) for i, t in enumerate(rows)]))
+    assert h.address.value.endswith(f"{rows[2]}, {outlet}")
+
+
 @pytest.mark.parametrize("seed", range(200))
 def test_postcode_rule(seed):
     rng = random.Random(seed)

@@ -270,7 +270,8 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
         if kind == "date":
             continue
         if postcode:  # one more row after the postcode: a region or country name ('MALAYSIA')
-            if not re.search(r"\d", row.text) and len(row.text.split()) <= 3:
+            if not re.search(r"\d", row.text) and len(row.text.split()) <= 3 and not _ends_with_country(
+                    picked[-1].text):
                 picked.append(row)
             break
         picked.append(row)
@@ -285,6 +286,23 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
     # An address with neither a house number nor a postcode is likely some other line (a former name, a slogan).
     certainty = (0.95 if (ended or postcode) else 0.6) if re.search(r"\d", value) else 0.5
     return _mean_grounded(span, value, certainty)
+
+
+# Country names an address ends with (postal addresses of every class of document put the country last): after
+# 'Kuala Lumpur, Malaysia' or '75001 Paris, France' the next short row is a branch or outlet name, not the address.
+_COUNTRIES = frozenset({
+    "malaysia", "singapore", "indonesia", "thailand", "philippines", "brunei", "vietnam", "india", "china",
+    "hong kong", "japan", "australia", "new zealand", "united kingdom", "uk", "england", "scotland", "wales",
+    "ireland", "usa", "united states", "canada", "germany", "deutschland", "austria", "österreich",
+    "switzerland", "schweiz", "suisse", "france", "belgium", "belgique", "belgië", "belgie", "nederland",
+    "netherlands", "the netherlands", "luxembourg", "italy", "italia", "spain", "españa", "portugal", "denmark",
+    "sweden", "norway", "finland", "poland", "polska"})
+
+
+def _ends_with_country(text: str) -> bool:
+    """Whether the address row ``text`` ends with a country name ('..., Kuala Lumpur, Malaysia')."""
+    words = re.sub(r"[^\w\s.]", " ", text).lower().replace(".", " ").split()
+    return any(" ".join(words[-n:]) in _COUNTRIES for n in (1, 2) if len(words) >= n)
 
 
 def _has_postcode(text: str) -> bool:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .classify import classify
+from .classify import classify, discipline
 from .drawing.plan_dimensions import is_feet_inches
 from .drawing.repairs import read_dimension
 from .geometry import iou, mostly_inside, union
@@ -168,6 +168,14 @@ class PageReader:
                         words = [w for ln in lines for w in ln.words]
                     passes["ocr_vertical"] = m.seconds
                     timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
+                if self._plan_page(image, raster, lines):
+                    t0 = time.perf_counter()
+                    with CpuMeter() as m:
+                        lang = ALL_LANGS if self.ocr.options.lang == AUTO else self.ocr.options.lang
+                        lines = read_plan_text(self.ocr, image, lines, text_px, lang)
+                        words = [w for ln in lines for w in ln.words]
+                    passes["ocr_plan_text"] = m.seconds
+                    timings["ocr"] = timings.get("ocr", 0.0) + time.perf_counter() - t0
         page = Page(number=raster.number, width=image.width, height=image.height, dpi=raster.dpi,
                     rotation=round(rotation % 360, 2), text_source=source, lines=lines)
         return PageText(image=image, page=page, words=words, timings=timings, drawing=drawing,
@@ -252,6 +260,13 @@ class PageReader:
     def drawing_like(self, image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
         """Whether the page's OCR lines look like a drawing's (:func:`docpipe.classify.classify` on them)."""
         return self.page_kind(image, raster, lines) == "drawing"
+
+    @staticmethod
+    def _plan_page(image: Image.Image, raster: RasterPage, lines: list[Line]) -> bool:
+        """Whether a drawing page's lines say building plan (:func:`docpipe.classify.discipline`)."""
+        probe = Page(number=1, width=image.width, height=image.height, dpi=raster.dpi, text_source="ocr",
+                     lines=lines)
+        return discipline([probe]) == "architectural"
 
     @staticmethod
     def page_kind(image: Image.Image, raster: RasterPage, lines: list[Line]) -> str:
@@ -560,3 +575,58 @@ def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, i
     x0, y0 = int(b[0] * s), int(b[1] * s)
     return (x0, y0, max(x0 + 1, round(b[2] * s)), max(y0 + 1, round(b[3] * s)))
 
+
+
+# -- plans: small text read again in crops ------------------------------------------------------------------
+
+_PLAN_CROP_PAD = 0.4  # margin around a text line's box, in letter heights
+_PLAN_MAX_CROPS = 160  # a plan sheet has ~60-120 text lines; more is hatching or a dense sheet: bounded cost
+
+
+def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], text_px: float | None,
+                   lang: str) -> list[Line]:
+    """Building plans only (pages read as drawings whose lines say ``architectural``): ``lines`` with the
+    text lines of the page read again in crops of the page without its walls and straight lines
+    (:mod:`docpipe.drawing.plan_text`), where the crop reads a tag, area, length, level or room name the page
+    reading lost or garbled, or the language's letters it dropped. The crops are stacked into one strip
+    read once (psm 6) with ``lang``; crops on vertical text lines are left to the vertical pass."""
+    from .drawing.plan_text import clean_plan_ink, merge_readings, text_line_boxes
+
+    if not text_px:
+        return lines
+    gray = np.asarray(image.convert("L"))
+    clean = clean_plan_ink(gray, text_px)
+    vertical = [ln.bbox for ln in lines if round(ln.angle) != 0]
+    pad = round(_PLAN_CROP_PAD * text_px)
+    boxes = []
+    for x0, y0, x1, y1 in text_line_boxes(clean, text_px):
+        # wider along the line: letters a door swing or leader crosses are in its blob, not the line's box
+        box = (max(0, x0 - 3 * pad), max(0, y0 - pad), min(image.width, x1 + 3 * pad), min(image.height, y1 + pad))
+        if not any(mostly_inside(box, v) or mostly_inside(v, box) for v in vertical):
+            boxes.append(box)
+    boxes = boxes[:_PLAN_MAX_CROPS]
+    if not boxes:
+        return lines
+    paper = Image.fromarray(255 - clean)  # black text on white, walls and lines gone
+    scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px))
+    crops = [_scaled(paper.crop(b), scale) for b in boxes]
+    pad_px, gap = 20, max(20, round(0.8 * _REGION_LETTER_PX))
+    width = max(c.width for c in crops) + 2 * pad_px
+    tops, y = [], pad_px
+    for c in crops:
+        tops.append(y)
+        y += c.height + gap
+    strip = Image.new("L", (width, y + pad_px), 255)
+    for c, top in zip(crops, tops):
+        strip.paste(c, (pad_px, top))
+    per_crop: list[list[Word]] = [[] for _ in boxes]
+    for w in engine.read_words(strip, dpi=_effective_dpi(text_px * scale), psm=6, lang=lang):
+        cy = (w.bbox[1] + w.bbox[3]) / 2
+        i = max((k for k, t in enumerate(tops) if t <= cy), default=None)
+        if i is None or cy > tops[i] + crops[i].height:
+            continue
+        bx, by = boxes[i][0], boxes[i][1]
+        x0, y0 = bx + int((w.bbox[0] - pad_px) / scale), by + int((w.bbox[1] - tops[i]) / scale)
+        x1, y1 = bx + round((w.bbox[2] - pad_px) / scale), by + round((w.bbox[3] - tops[i]) / scale)
+        per_crop[i].append(w.model_copy(update={"bbox": (max(bx, x0), max(by, y0), max(x0 + 1, x1), max(y0 + 1, y1))}))
+    return merge_readings(lines, list(zip(boxes, per_crop)))

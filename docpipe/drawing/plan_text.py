@@ -1,0 +1,162 @@
+"""Where the small text of a building plan is: text-line boxes found in the ink, after walls and lines go.
+
+Serves floor plans (CAD exports and scans), whose room labels and door and window tags are set in small type
+next to filled or hatched walls, dimension and extension lines: Tesseract reads such a tag alone in a crop but
+misses it on the whole page. :func:`clean_plan_ink` removes every straight stroke longer than three letter
+heights (walls, filled walls along their length, dimension, extension and grid lines; letters have no stroke
+that long), and :func:`text_line_boxes` groups the letter-sized blobs that remain into text lines, whose crops
+the reader reads again (``docpipe.read``). Image analysis only: nothing here calls OCR.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+import cv2
+import numpy as np
+
+from ..geometry import centre_in, union
+from ..ocr import group_lines
+from ..types import Line, Word
+from .areas import parse_area, room_name
+from .levels import parse_level
+from .plan_dimensions import parse_plan_length, repair_imperial
+from .tags import parse_tag
+
+__all__ = ["better_reading", "clean_plan_ink", "merge_readings", "plan_value", "text_line_boxes"]
+
+Box = tuple[int, int, int, int]
+
+_LINE_LETTERS = 3.0  # a straight stroke longer than this many letter heights is a line, not part of a letter
+_BLOB_MIN, _BLOB_MAX = 0.4, 1.8  # letter blob heights, in letter heights (a "²" is small, a "Q" with its tail tall)
+_STRIP = ".,;:|!()[]{}"
+_SOLID = 0.9  # ink share of its box above which a blob thicker than a stroke is a filled wall stub, not a letter
+
+
+def clean_plan_ink(gray: np.ndarray, text_px: float) -> np.ndarray:
+    """The ink (255 on 0, same shape as ``gray``, a uint8 page) without straight horizontal and vertical strokes
+    longer than :data:`_LINE_LETTERS` letter heights (``text_px`` pixels each)."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n = max(15, int(round(_LINE_LETTERS * text_px)))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, n), np.uint8))
+    cv2.bitwise_or(lines, cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((n, 1), np.uint8)), dst=lines)
+    # the lines' own edges (anti-aliasing, scan noise) stay as specks: widen the lines by a pixel first
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    return cv2.subtract(ink, lines)
+
+
+def text_line_boxes(ink: np.ndarray, text_px: float, *, min_letters: int = 2) -> list[Box]:
+    """Boxes (x0, y0, x1, y1, page pixels) of horizontal text lines in ``ink`` (:func:`clean_plan_ink`): runs of
+    at least ``min_letters`` letter-sized blobs with at most about one letter height between neighbours, top to
+    bottom. Specks, arcs longer than letters and solid wall stubs are not letters."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n <= 1:
+        return []
+    x, y, w, h, area = (stats[1:, i] for i in range(5))
+    solid = area >= _SOLID * w * h
+    letter = ((h >= _BLOB_MIN * text_px) & (h <= _BLOB_MAX * text_px) & (w <= 2.0 * h) & (w >= 2)
+              & (area >= 0.1 * w * h) & ~(solid & (np.minimum(w, h) > 0.25 * text_px)))
+    mask = np.zeros(ink.shape, np.uint8)
+    for i in np.flatnonzero(letter):
+        mask[y[i]:y[i] + h[i], x[i]:x[i] + w[i]] = 255
+    # join letters and words of one line (gaps under ~0.9 letter heights), not lines above each other
+    kernel = np.ones((max(1, int(0.3 * text_px)), max(3, int(0.9 * text_px))), np.uint8)
+    groups = cv2.dilate(mask, kernel)
+    m, labels, gstats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
+    counts = np.bincount(labels[y[letter] + h[letter] // 2, x[letter] + w[letter] // 2], minlength=m)
+    out = []
+    for j in range(1, m):
+        if counts[j] < min_letters:
+            continue
+        gx, gy, gw, gh = (int(v) for v in gstats[j, :4])
+        # undo the dilation's growth: back to the letters' extent
+        dx, dy = kernel.shape[1] // 2, kernel.shape[0] // 2
+        box = (gx + dx, gy + dy, gx + gw - dx, gy + gh - dy)
+        if box[3] - box[1] > 4.5 * text_px:  # more than three lines run together (hatching, a symbol): no label
+            continue
+        out.append(box)
+    return sorted(_join_on_line(out, text_px), key=lambda b: (b[1], b[0]))
+
+
+def _join_on_line(boxes: list[Box], text_px: float) -> list[Box]:
+    """Boxes on one line with less than two letter heights between them, joined: a door swing or leader that
+    crosses a label takes the letters it touches into its own (too large) blob, which splits the label's line
+    in two (``Abste`` ``lraum``); read as one crop, the word comes back whole."""
+    boxes = sorted(boxes)
+    out: list[list[int]] = []
+    for b in boxes:
+        for o in out:
+            overlap = min(o[3], b[3]) - max(o[1], b[1])
+            if overlap >= 0.5 * min(o[3] - o[1], b[3] - b[1]) and b[0] - o[2] <= 2.0 * text_px:
+                o[:] = [min(o[0], b[0]), min(o[1], b[1]), max(o[2], b[2]), max(o[3], b[3])]
+                break
+        else:
+            out.append(list(b))
+    return [tuple(o) for o in out]
+
+
+# -- which crops to read, and which reading to keep ---------------------------------------------------------
+
+def plan_value(words: list[Word]) -> float:
+    """How much of a plan a reading holds: one per door or window tag, plan length (of 100 mm or more; a lone
+    ``12`` is no wall), level and area (with its unit), a half for a word that can name a room. Compares two
+    readings of the same ink."""
+    texts = [w.text.strip(_STRIP) for w in words]
+    value = 1.0 if parse_area(" ".join(w.text for w in words)) else 0.0
+    for t in texts:
+        length = parse_plan_length(t) or parse_plan_length(repair_imperial(t))
+        if parse_tag(t) or parse_level(t) is not None:
+            value += 1.0
+        elif length is not None and (length.notation in ("m", "ft-in") or length.mm >= 100):
+            value += 1.0
+        elif t.isalpha() and room_name(t, 1.0) is not None:
+            value += 0.5
+    return value
+
+
+def _fold(text: str) -> str:
+    """``text`` without accents and umlauts, lower case (``Küche`` -> ``kuche``)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def better_reading(page_words, crop_words) -> bool:
+    """Whether the crop's reading of a text line replaces the page's (``page_words`` inside the crop, maybe
+    none): it holds more plan elements (a tag, area or length the page reading lost or garbled), or the same
+    words with the language's letters the page reading (``eng``) dropped (``Küche`` for ``Kuche``)."""
+    if not crop_words:
+        return False
+    crop, page = plan_value(crop_words), plan_value(page_words)
+    if crop > page:
+        return True
+    a, b = " ".join(w.text for w in page_words), " ".join(w.text for w in crop_words)
+    if crop < page or a == b:
+        return False
+    if _fold(a) == _fold(b):
+        return not b.isascii()
+    # the same value, the page reading in fragments (a line crossing a word): the crop's whole word
+    alnum = lambda t: sum(c.isalnum() for c in t)  # noqa: E731
+    return page > 0 and len(crop_words) < len(page_words) and alnum(b) >= alnum(a) and \
+        min(w.confidence for w in crop_words) >= 0.8
+
+
+def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) -> list[Line]:
+    """``lines`` (a page's) with each crop reading ``(crop box, its words in page pixels)`` that is the
+    :func:`better_reading` of the upright page words inside the crop put in their place: those words leave
+    their lines, the crop's words come in as lines of their own."""
+    upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
+    replaced: set[int] = set()
+    new: list[Line] = []
+    for box, words in readings:
+        inside = [w for w in upright if centre_in(w.bbox, box) and id(w) not in replaced]
+        if better_reading(inside, words):
+            replaced.update(id(w) for w in inside)
+            new += group_lines(words)
+    out = []
+    for ln in lines:
+        if not any(id(w) in replaced for w in ln.words):
+            out.append(ln)
+        elif rest := [w for w in ln.words if id(w) not in replaced]:
+            out.append(Line(text=" ".join(w.text for w in rest), bbox=union(w.bbox for w in rest),
+                            confidence=round(sum(w.confidence for w in rest) / len(rest), 4), words=rest,
+                            angle=ln.angle))
+    return out + new

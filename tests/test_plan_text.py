@@ -1,0 +1,103 @@
+"""Small text on building plans read again in crops (docpipe.drawing.plan_text, docpipe.read.read_plan_text):
+text lines found in the ink once walls and straight lines are gone, and which reading of a line is kept.
+Synthetic pages drawn here; no seed of the plan evaluation (5000 on) is used.
+"""
+
+import numpy as np
+import pytest
+
+from docpipe.drawing.plan_text import better_reading, clean_plan_ink, merge_readings, text_line_boxes
+from docpipe.ocr import group_lines
+from docpipe.synth.canvas import Canvas
+from docpipe.synth.fonts import font
+from docpipe.types import Line, Word
+
+
+def _sheet():
+    """A strip of a plan: a filled wall, a window tag just outside it, a dimension line with its text above,
+    a room label (name over area) inside; returns the canvas and the boxes of the tag, name and area."""
+    cv = Canvas(1400, 700)
+    cv.rect((100, 300, 1300, 326), outline=0, fill=0, width=1)  # a filled wall, 26 px thick
+    cv.line([(100, 120), (1300, 120)], width=2)  # a dimension line
+    cv.line([(400, 90), (400, 340)], width=2)  # an extension line crossing the wall
+    f = font("dejavu-sans", 34)
+    dim = cv.text(700, 110, "3600", f, align="c")
+    tag = cv.text(520, 290, "W6", font("dejavu-sans", 30), align="c")  # set against the wall
+    name = cv.text(700, 470, "Küche", font("dejavu-sans", 42), align="c")
+    area = cv.text(700, 520, "8,47 m²", f, align="c")
+    return cv, dim, tag, name, area
+
+
+def _covered(box, found, slack=12):
+    return any(b[0] - slack <= box[0] and b[1] - slack <= box[1] and box[2] <= b[2] + slack
+               and box[3] <= b[3] + slack for b in found)
+
+
+def test_walls_and_lines_go_and_every_text_line_is_found():
+    cv, dim, tag, name, area = _sheet()
+    gray = np.asarray(cv.im)
+    ink = clean_plan_ink(gray, 28.0)
+    assert ink[305:322, 150:1250].sum() == 0  # the filled wall is gone
+    assert ink[119:122, 100:380].sum() == 0 and ink[150:280, 399:402].sum() == 0  # dimension and extension lines
+    found = text_line_boxes(ink, 28.0)
+    for box in (dim, tag, name, area):
+        assert _covered(box, found), (box, found)
+    assert len(found) == 4  # no wall stub, tick or line end counts as text
+
+
+def test_hatching_and_a_door_swing_are_not_text():
+    cv = Canvas(1000, 600)
+    box = (100, 200, 900, 226)
+    cv.rect(box, outline=0, width=3)
+    for x in range(100, 900, 22):  # hatching inside the wall
+        cv.line([(x, 226), (x + 26, 200)], width=1)
+    cv.arc((300, 250, 500, 450), 180, 270, width=2)  # a door swing
+    found = text_line_boxes(clean_plan_ink(np.asarray(cv.im), 28.0), 28.0)
+    assert found == []
+
+
+def _w(text, box, conf=0.9):
+    return Word(text=text, bbox=box, confidence=conf)
+
+
+@pytest.mark.parametrize("page, crop, better", [
+    ([], ["W6"], True),  # a tag the page reading lost
+    (["W", "G"], ["W6"], True),  # garbled on the page
+    (["Kuche"], ["Küche"], True),  # the language's letters the page reading dropped
+    (["Küche"], ["Kuche"], False),
+    (["Flur"], ["Fiur"], False),  # the same value: the page reading stays
+    (["3600"], ["3600"], False),
+    (["21,75", "m"], ["21,75", "m²"], True),  # the area's unit read in the crop
+    ([], ["~", "'"], False),  # nothing a plan prints
+    (["12'-6\""], ["12-6"], False),
+])
+def test_which_reading_of_a_line_is_kept(page, crop, better):
+    pw = [_w(t, (10 + 60 * i, 10, 60 + 60 * i, 40)) for i, t in enumerate(page)]
+    cw = [_w(t, (10 + 60 * i, 10, 60 + 60 * i, 40)) for i, t in enumerate(crop)]
+    assert better_reading(pw, cw) is better
+
+
+def test_a_better_crop_reading_replaces_the_page_words_inside_it_only():
+    kept = _w("Wohnen", (500, 100, 640, 130))
+    lost = _w("Kuche", (100, 100, 220, 130))
+    lines = group_lines([lost, kept]) + [Line(text="2950", bbox=(50, 300, 80, 400), confidence=0.9,
+                                               words=[_w("2950", (50, 300, 80, 400))], angle=90.0)]
+    crop = [_w("Küche", (98, 99, 221, 131), 0.93)]
+    tag = [_w("F3", (300, 500, 340, 530))]
+    out = merge_readings(lines, [((80, 90, 240, 140), crop), ((290, 490, 350, 540), tag),
+                                 ((480, 90, 660, 140), [_w("Wohnen", (500, 100, 640, 130))])])
+    texts = sorted(ln.text for ln in out)
+    assert texts == ["2950", "F3", "Küche", "Wohnen"]
+    assert next(ln for ln in out if ln.text == "Wohnen").words[0] is kept  # the page's own word, untouched
+    assert next(ln for ln in out if ln.text == "2950").angle == 90.0
+
+
+def test_a_label_crossed_by_a_door_swing_is_one_line():
+    """The swing takes the letters it touches into its own blob; the two halves of the word are one crop."""
+    cv = Canvas(1000, 600)
+    name = cv.text(500, 300, "Abstellraum", font("dejavu-sans", 38), align="c")
+    cx = (name[0] + name[2]) // 2
+    cv.arc((cx - 20, 150, cx + 280, 450), 150, 250, width=2)  # crosses the word near its middle
+    found = text_line_boxes(clean_plan_ink(np.asarray(cv.im), 28.0), 28.0)
+    on_line = [b for b in found if b[1] < name[3] and name[1] < b[3]]
+    assert len(on_line) == 1 and on_line[0][0] <= name[0] + 5 and on_line[0][2] >= name[2] - 5

@@ -27,6 +27,7 @@ from .drawing.repairs import read_dimension
 from .geometry import iou, mostly_inside, union
 from .ingest import RasterPage
 from .language import ALL_LANGS, AUTO, second_pass_lang
+from .normalize import parse_date
 from .ocr import CpuMeter, OcrEngine, group_lines, read_quality
 from .options import OcrOptions, OrientOptions
 from .orient import Orienter, rotate_clockwise
@@ -118,6 +119,34 @@ def looks_like_drawing(image: Image.Image) -> bool:
     straight = cv2.bitwise_or(cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, 15), np.uint8)),
                               cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((15, 1), np.uint8)))
     return np.count_nonzero(cv2.subtract(mask, straight)) >= _SHEET_CURVED_INK * total
+
+
+def _date_lines(lines: list[Line]) -> list[Line]:
+    """The lines that hold a printed date (:func:`docpipe.normalize.parse_date` on windows of 1-3 words)."""
+    out = []
+    for ln in lines:
+        texts = [w.text for w in ln.words]
+        if any(parse_date(" ".join(texts[i:i + n])) for i in range(len(texts)) for n in (1, 2, 3)
+               if i + n <= len(texts)):
+            out.append(ln)
+    return out
+
+
+def _same_row(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    """Whether two line boxes overlap across and share more than half of the lower one's height."""
+    shared = min(a[3], b[3]) - max(a[1], b[1])
+    return min(a[2], b[2]) > max(a[0], b[0]) and shared > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _with_lines(words: list[Word], lines: list[Line]) -> list[Word]:
+    """``words`` with the words of ``lines`` (another reading of the same image) in place of the lines of
+    ``words`` they overlap on the same row (:func:`_same_row`): the other reading's line replaces the whole
+    line it was read again as, also where the two readings ended the line at different words."""
+    if not lines:
+        return words
+    kept = [w for ln in group_lines(words) if not any(_same_row(ln.bbox, new.bbox) for new in lines)
+            for w in ln.words]
+    return kept + [w for ln in lines for w in ln.words]
 
 
 class PageReader:
@@ -231,6 +260,11 @@ class PageReader:
         read_image = image  # the image the kept words were read from (flattened, for a grey photo)
         if read_quality(words) < _OSD_BELOW_QUALITY:
             words, read_image = run("flatten", "ocr", lambda: self._read_flattened(image, words))
+
+        def _height(im):  # a flattened image measures its own letters: the grey photo's blobs were specks
+            return heights[0] if im is image else "measure"
+        receipt = None  # whether the page's lines read as a receipt: asked once, when needed
+        lang = None  # the languages of the kept reading (None: the first reading's)
         if opts.lang == AUTO:
             # A page that reads poorly (noisy scans) or reads as a receipt (thermal till prints, which read
             # poorly even when the words come out) is read again with every installed document language, from
@@ -238,13 +272,24 @@ class PageReader:
             # English (SROIE receipts 1-50, development figures: 0.870 of the key fields with every language
             # against 0.830 when only poorly read pages were). Other pages are read again only when their words
             # say German, French or Dutch.
-            second = (ALL_LANGS if read_quality(words) < _ALL_LANGS_BELOW_QUALITY
-                      or self.page_kind(image, raster, group_lines(words)) == "receipt"
-                      else second_pass_lang(w.text for w in words))
+            poor = read_quality(words) < _ALL_LANGS_BELOW_QUALITY
+            receipt = None if poor else self.page_kind(image, raster, group_lines(words)) == "receipt"
+            second = ALL_LANGS if poor or receipt else second_pass_lang(w.text for w in words)
             if second is not None:
-                # (a flattened image measures its own letters: the grey photo's blobs were specks)
-                height = heights[0] if read_image is image else "measure"
-                words = run("ocr_lang", "ocr", lambda: self.read_words(read_image, lang=second, height=height))
+                lang = second
+                words = run("ocr_lang", "ocr", lambda: self.read_words(read_image, lang=second,
+                                                                       height=_height(read_image)))
+        if receipt is None:
+            receipt = self.page_kind(image, raster, group_lines(words)) == "receipt"
+        if receipt and not _date_lines(group_lines(words)):
+            # Till receipts print their date once, in thin type, and a damaged date is the most common miss of
+            # their reading (the line read as 'Date a 0 AS 16:01: 18'): Tesseract's single-block mode (psm 6)
+            # segments such a receipt differently and often reads the line the page mode lost. The page is read
+            # that way only when its reading holds no date at all, and only its date lines are taken, in
+            # place of the words they cover.
+            again = run("ocr_date", "ocr", lambda: self.read_words(read_image, psm=6, lang=lang,
+                                                                   height=_height(read_image)))
+            words = _with_lines(words, _date_lines(group_lines(again)))
         return image, words, rotation, False, heights
 
     def _read_flattened(self, image: Image.Image, words: list[Word]) -> tuple[list[Word], Image.Image]:

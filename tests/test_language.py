@@ -72,7 +72,7 @@ def test_auto_reads_a_poorly_read_page_again_with_every_language(monkeypatch):
         first = len(langs) == 1  # about half the words unsure: read_quality ~0.56
         return [Word(text=t, bbox=(100 + 90 * i, 100, 180 + 90 * i, 130),
                      confidence=(0.9 if i % 2 == 0 else 0.5) if first else 0.95)
-                for i, t in enumerate("TOTAL RM 12.50 CASH 20.00 CHANGE 7.50 THANK YOU".split())]
+                for i, t in enumerate("TOTAL RM 12.50 CASH 20.00 CHANGE 7.50 THANK YOU 05/03/2024".split())]
 
     monkeypatch.setattr(reader.ocr, "read_words", fake)
     reader(RasterPage(number=1, image=render_lines([(100, 100, "x")]), dpi=300, pdf_words=None))
@@ -98,7 +98,8 @@ def test_auto_reads_a_receipt_again_with_every_language_even_when_it_reads_well(
         reader(RasterPage(number=1, image=image, dpi=300, pdf_words=None))
         return langs
 
-    till = "SUPERMART SDN BHD CASHIER 04 ITEM QTY TOTAL 12.50 CASH 20.00 CHANGE 7.50 THANK YOU PLEASE COME AGAIN"
+    till = ("SUPERMART SDN BHD 05/03/2024 CASHIER 04 ITEM QTY TOTAL 12.50 CASH 20.00 CHANGE 7.50 THANK YOU PLEASE "
+            "COME AGAIN")  # (with a date: a receipt without one is read once more, tests/test_read_receipt_date.py)
     assert run(600, 1800, till) == ["eng", "eng+deu+fra+nld"]
     assert run(2480, 3508, TEXTS["eng"]) == ["eng"]  # an English invoice that reads well: one pass
 

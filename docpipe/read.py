@@ -626,6 +626,9 @@ def _scale_box(b: tuple[int, int, int, int], s: float) -> tuple[int, int, int, i
 
 _PLAN_CROP_PAD = 0.4  # margin around a text line's box, in letter heights
 _PLAN_MAX_CROPS = 160  # a plan sheet has ~60-120 text lines; more is hatching or a dense sheet: bounded cost
+# Door and window tags in small type read as words ("wos", "wol" for W08, W01): read again with only the
+# letters and digits tags are made of (Tesseract 5's LSTM honours the whitelist).
+_TAG_CHARS = "CDFMPTWO0123456789"
 
 
 def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], text_px: float | None,
@@ -634,19 +637,19 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
     text lines of the page read again in crops of the page without its walls and straight lines
     (:mod:`docpipe.drawing.plan_text`), where the crop reads a tag, area, length, level or room name the page
     reading lost or garbled, or the language's letters it dropped. The crops are stacked into one strip
-    read once (psm 6) with ``lang``; crops on vertical text lines are left to the vertical pass."""
-    from .drawing.plan_text import clean_plan_ink, merge_readings, text_line_boxes
+    read once (psm 6) with ``lang``; the tag-sized crops that reading leaves without a clean tag are stacked
+    again and read with the tags' characters only. Crops on vertical text lines are left to the vertical
+    pass. Two Tesseract runs a page, whatever the number of crops (at most :data:`_PLAN_MAX_CROPS`)."""
+    from .drawing.plan_text import clean_plan_ink, crop_box, merge_readings, tag_reading, text_line_boxes
 
     if not text_px:
         return lines
-    gray = np.asarray(image.convert("L"))
-    clean = clean_plan_ink(gray, text_px)
+    clean = clean_plan_ink(np.asarray(image.convert("L")), text_px)
     vertical = [ln.bbox for ln in lines if round(ln.angle) != 0]
-    pad = round(_PLAN_CROP_PAD * text_px)
+    upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
     boxes = []
-    for x0, y0, x1, y1 in text_line_boxes(clean, text_px):
-        # wider along the line: letters a door swing or leader crosses are in its blob, not the line's box
-        box = (max(0, x0 - 3 * pad), max(0, y0 - pad), min(image.width, x1 + 3 * pad), min(image.height, y1 + pad))
+    for found in text_line_boxes(clean, text_px):
+        box = crop_box(found, upright, text_px, image.size, _PLAN_CROP_PAD)
         if not any(mostly_inside(box, v) or mostly_inside(v, box) for v in vertical):
             boxes.append(box)
     boxes = boxes[:_PLAN_MAX_CROPS]
@@ -654,24 +657,38 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
         return lines
     paper = Image.fromarray(255 - clean)  # black text on white, walls and lines gone
     scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px))
+    dpi = _effective_dpi(text_px * scale)
+    readings = _read_crops(engine, paper, boxes, scale, dpi=dpi, psm=6, lang=lang)
+    again = [i for i, (b, ws) in enumerate(zip(boxes, readings)) if tag_reading(b, ws, upright, text_px)]
+    if again:
+        tags = _read_crops(engine, paper, [boxes[i] for i in again], scale, dpi=dpi, psm=6, lang="eng",
+                           config=f"-c tessedit_char_whitelist={_TAG_CHARS}")
+        for i, ws in zip(again, tags):
+            readings[i] = tag_reading(boxes[i], readings[i], upright, text_px, ws) or readings[i]
+    return merge_readings(lines, list(zip(boxes, readings)))
+
+
+def _read_crops(engine: OcrEngine, paper: Image.Image, boxes, scale: float, *, dpi: int, psm: int, lang: str,
+                config: str = "") -> list[list[Word]]:
+    """Per box of ``paper``, the words one reading of all the crops stacked into a strip finds in it, in page
+    pixels."""
     crops = [_scaled(paper.crop(b), scale) for b in boxes]
-    pad_px, gap = 20, max(20, round(0.8 * _REGION_LETTER_PX))
-    width = max(c.width for c in crops) + 2 * pad_px
-    tops, y = [], pad_px
+    pad, gap = 20, max(20, round(0.8 * _REGION_LETTER_PX))
+    tops, y = [], pad
     for c in crops:
         tops.append(y)
         y += c.height + gap
-    strip = Image.new("L", (width, y + pad_px), 255)
+    strip = Image.new("L", (max(c.width for c in crops) + 2 * pad, y + pad), 255)
     for c, top in zip(crops, tops):
-        strip.paste(c, (pad_px, top))
-    per_crop: list[list[Word]] = [[] for _ in boxes]
-    for w in engine.read_words(strip, dpi=_effective_dpi(text_px * scale), psm=6, lang=lang):
+        strip.paste(c, (pad, top))
+    out: list[list[Word]] = [[] for _ in boxes]
+    for w in engine.read_words(strip, dpi=dpi, psm=psm, lang=lang, config=config):
         cy = (w.bbox[1] + w.bbox[3]) / 2
         i = max((k for k, t in enumerate(tops) if t <= cy), default=None)
         if i is None or cy > tops[i] + crops[i].height:
             continue
         bx, by = boxes[i][0], boxes[i][1]
-        x0, y0 = bx + int((w.bbox[0] - pad_px) / scale), by + int((w.bbox[1] - tops[i]) / scale)
-        x1, y1 = bx + round((w.bbox[2] - pad_px) / scale), by + round((w.bbox[3] - tops[i]) / scale)
-        per_crop[i].append(w.model_copy(update={"bbox": (max(bx, x0), max(by, y0), max(x0 + 1, x1), max(y0 + 1, y1))}))
-    return merge_readings(lines, list(zip(boxes, per_crop)))
+        x0, y0 = bx + int((w.bbox[0] - pad) / scale), by + int((w.bbox[1] - tops[i]) / scale)
+        x1, y1 = bx + round((w.bbox[2] - pad) / scale), by + round((w.bbox[3] - tops[i]) / scale)
+        out[i].append(w.model_copy(update={"bbox": (max(bx, x0), max(by, y0), max(x0 + 1, x1), max(y0 + 1, y1))}))
+    return out

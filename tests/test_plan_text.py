@@ -101,3 +101,26 @@ def test_a_label_crossed_by_a_door_swing_is_one_line():
     found = text_line_boxes(clean_plan_ink(np.asarray(cv.im), 28.0), 28.0)
     on_line = [b for b in found if b[1] < name[3] and name[1] < b[3]]
     assert len(on_line) == 1 and on_line[0][0] <= name[0] + 5 and on_line[0][2] >= name[2] - 5
+
+
+def test_a_word_takes_the_crop_letters_even_where_the_rest_of_the_crop_reads_worse():
+    name, area = _w("Kuche", (100, 100, 220, 130)), _w("7,97", (240, 100, 320, 130))
+    unit = _w("m2", (330, 100, 370, 130))
+    lines = group_lines([name, area, unit])
+    crop = [_w("Küche", (99, 99, 221, 131)), _w("7,971", (239, 99, 330, 131))]  # the unit misread
+    out = merge_readings(lines, [((80, 90, 400, 140), crop)])
+    assert [ln.text for ln in out] == ["Küche 7,97 m2"]
+    assert out[0].words[0].bbox == name.bbox and out[0].words[1] is area
+
+
+def test_tag_sized_crops_are_read_again_with_the_tag_letters():
+    from docpipe.drawing.plan_text import tag_reading
+
+    box = (100, 100, 220, 140)
+    assert tag_reading(box, [_w("wos", (110, 105, 200, 135))], [], 28.0) is True  # read as a word
+    assert tag_reading(box, [_w("W08", (110, 105, 200, 135))], [], 28.0) is False  # a tag as printed
+    assert tag_reading(box, [_w("3600", (110, 105, 200, 135))], [], 28.0) is False  # a length
+    assert tag_reading((100, 100, 900, 140), [_w("wos", (110, 105, 200, 135))], [], 28.0) is False  # a long line
+    again = tag_reading(box, [], [], 28.0, [_w("WO8", (110, 105, 200, 135), 0.0)])
+    assert [w.text for w in again] == ["WO8"] and again[0].confidence == 0.6
+    assert tag_reading(box, [], [], 28.0, [_w("W0", (110, 105, 200, 135), 0.0)]) is None  # no number: no tag

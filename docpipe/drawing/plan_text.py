@@ -23,7 +23,8 @@ from .levels import parse_level
 from .plan_dimensions import parse_plan_length, repair_imperial
 from .tags import parse_tag
 
-__all__ = ["better_reading", "clean_plan_ink", "merge_readings", "plan_value", "text_line_boxes"]
+__all__ = ["better_reading", "clean_plan_ink", "crop_box", "merge_readings", "plan_value", "tag_reading",
+           "text_line_boxes"]
 
 Box = tuple[int, int, int, int]
 
@@ -95,6 +96,21 @@ def _join_on_line(boxes: list[Box], text_px: float) -> list[Box]:
     return [tuple(o) for o in out]
 
 
+def crop_box(found: Box, words: list[Word], text_px: float, size: tuple[int, int], pad: float) -> Box:
+    """The crop to read for a text line found at ``found``: ``pad`` letter heights around it, three times that
+    along the line (letters a door swing or leader crosses are in its blob, not the line's box), and grown to
+    the page words on its line that reach into it (``7,97`` found, ``m²`` touching a wall), by at most three
+    letter heights a side."""
+    p = round(pad * text_px)
+    x0, y0, x1, y1 = found[0] - 3 * p, found[1] - p, found[2] + 3 * p, found[3] + p
+    h = found[3] - found[1]
+    for w in words:
+        b = w.bbox
+        if b[0] < x1 and x0 < b[2] and min(b[3], found[3]) - max(b[1], found[1]) >= 0.5 * min(h, b[3] - b[1]):
+            x0, x1 = min(x0, max(b[0] - p, found[0] - 3 * text_px)), max(x1, min(b[2] + p, found[2] + 3 * text_px))
+    return (max(0, int(x0)), max(0, int(y0)), min(size[0], int(x1)), min(size[1], int(y1)))
+
+
 # -- which crops to read, and which reading to keep ---------------------------------------------------------
 
 def plan_value(words: list[Word]) -> float:
@@ -142,21 +158,62 @@ def better_reading(page_words, crop_words) -> bool:
 def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) -> list[Line]:
     """``lines`` (a page's) with each crop reading ``(crop box, its words in page pixels)`` that is the
     :func:`better_reading` of the upright page words inside the crop put in their place: those words leave
-    their lines, the crop's words come in as lines of their own."""
+    their lines, the crop's words come in as lines of their own. Where the crop's reading as a whole is not
+    better, a page word whose one crop word is (``Kuche`` read ``Küche``, beside ``7,97`` read ``7,971``)
+    takes that word's text and keeps its box."""
     upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
     replaced: set[int] = set()
+    respelt: dict[int, Word] = {}  # page words whose letters the crop read better (Kuche -> Küche)
     new: list[Line] = []
     for box, words in readings:
         inside = [w for w in upright if centre_in(w.bbox, box) and id(w) not in replaced]
         if better_reading(inside, words):
             replaced.update(id(w) for w in inside)
             new += group_lines(words)
+            continue
+        for w in inside:  # the rest of the line stays as the page read it, a word's letters may not
+            same = [c for c in words if centre_in(c.bbox, w.bbox) or centre_in(w.bbox, c.bbox)]
+            if len(same) == 1 and better_reading([w], same):
+                respelt[id(w)] = w.model_copy(update={"text": same[0].text})
     out = []
     for ln in lines:
-        if not any(id(w) in replaced for w in ln.words):
+        if not any(id(w) in replaced or id(w) in respelt for w in ln.words):
             out.append(ln)
-        elif rest := [w for w in ln.words if id(w) not in replaced]:
+        elif rest := [respelt.get(id(w), w) for w in ln.words if id(w) not in replaced]:
             out.append(Line(text=" ".join(w.text for w in rest), bbox=union(w.bbox for w in rest),
                             confidence=round(sum(w.confidence for w in rest) / len(rest), 4), words=rest,
                             angle=ln.angle))
     return out + new
+
+
+_TAG_CONFIDENCE = 0.6  # a reading with a character whitelist reports no confidence of its own
+
+
+def tag_reading(box: Box, words: list[Word], page_words: list[Word], text_px: float,
+                tag_words: list[Word] | None = None) -> bool | list[Word] | None:
+    """Door and window tags in small type, which Tesseract reads as words (``wos``, ``wol``, ``Woe``).
+
+    Without ``tag_words``: whether the crop at ``box`` is worth reading again with only the tags' characters:
+    it is tag-sized (at most about eight letter heights long, one line), and neither its reading ``words`` nor
+    the page words inside it hold a tag as printed, a length, an area or a level. With ``tag_words`` (that
+    second reading): those words when they are one door or window tag, with confidence
+    :data:`_TAG_CONFIDENCE`, else None."""
+    if tag_words is not None:
+        texts = [w.text.strip(_STRIP) for w in tag_words]
+        if len(texts) != 1 or parse_tag(texts[0]) is None:
+            return None
+        return [tag_words[0].model_copy(update={"confidence": _TAG_CONFIDENCE})]
+    if box[2] - box[0] > 8 * text_px + 2.4 * text_px or box[3] - box[1] > 2.2 * text_px:
+        return False
+    inside = [w for w in page_words if centre_in(w.bbox, box)]
+    for reading in (words, inside):
+        if len(reading) > 2 or parse_area(" ".join(w.text for w in reading)):
+            return False
+        for w in reading:
+            t = w.text.strip(_STRIP)
+            tag = parse_tag(t)
+            length = parse_plan_length(t) or parse_plan_length(repair_imperial(t))
+            if (tag and tag.text == t) or parse_level(t) is not None or \
+                    (length and (length.notation in ("m", "ft-in") or length.mm >= 100)):
+                return False
+    return bool(words or inside)

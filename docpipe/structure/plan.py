@@ -71,11 +71,12 @@ def _rooms(view: PageView, lines: list[Line], used: set[int], imperial: bool) ->
         area_words = line.words[start:end]
         name_span = None
         if start > 0:  # "Wohnen 24,50 m²" on one line
-            name_span = Span(view.number, tuple(line.words[:start]))
+            before = _name_run(line.words[:start], Span(view.number, tuple(area_words)).bbox, last=True)
+            name_span = Span(view.number, tuple(before)) if before else None
         else:
             above = _line_above(lines, Span(view.number, tuple(area_words)).bbox)
             if above is not None:
-                name_span = _name_words(view, above, used)
+                name_span = _name_words(view, above, used, Span(view.number, tuple(area_words)).bbox)
         name = room_name(name_span.text, name_span.confidence) if name_span is not None else None
         if certainty < 0.9 and name is None:
             continue  # a bare number is an area only under a readable name
@@ -105,6 +106,8 @@ def _area_words(line: Line, imperial: bool = False) -> tuple[int, int, float, fl
                 return i, j, hit[0], 0.95
             if j == len(words) and (m := _AREA_LOST_SQUARE.match(text)):
                 return i, j, float(m[1].replace(",", ".")), 0.85
+            if j == len(words) and i > 0 and (m := _AREA_LOST_UNIT.match(text)):
+                return i, j, float(m[1].replace(",", ".")), 0.8  # "Werkkamer 8,71": taken only under a name
     if len(words) == 1 and _BARE_AREA.match(_clean(words[0])):
         return 0, 1, float(_clean(words[0]).replace(",", ".")), 0.75
     if imperial and len(words) == 1 and re.fullmatch(r"[1-9]\d{1,3}", _clean(words[0])):
@@ -113,14 +116,58 @@ def _area_words(line: Line, imperial: bool = False) -> tuple[int, int, float, fl
 
 
 _AREA_LOST_SQUARE = re.compile(r"^(\d{1,3}[.,]\d{2})\s?m$")
+# A one-line label whose unit OCR lost, or kept only the superscript of ("7,97 2"): two decimals after a name
+_AREA_LOST_UNIT = re.compile(r"^(\d{1,3}[.,]\d{2})(?:\s[2?])?$")
 
 
-def _name_words(view: PageView, line: Line, used: set[int]) -> Span | None:
+def _name_words(view: PageView, line: Line, used: set[int], area_box) -> Span | None:
     """The words of ``line`` that can name a room: without tags, lengths and levels printed beside the name
-    (a door tag next to a label reads as one line with it)."""
+    (a door tag next to a label reads as one line with it), and of those the run over the area
+    (:func:`_name_run`)."""
     words = [w for w in line.words if id(w) not in used and not parse_tag(_clean(w))
              and parse_plan_length(_clean(w)) is None and parse_level(_clean(w)) is None]
+    words = _name_run(words, area_box, last=False)
     return Span(view.number, tuple(words)) if words else None
+
+
+_NAME_GAP = 1.2  # a gap wider than this many word heights parts two labels (or a label and a mark) on one line
+_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’\-.]*\.?$")
+
+
+def _name_run(words: list[Word], area_box, *, last: bool) -> list[Word]:
+    """The words among ``words`` (one line, left to right) that name the room of the area at ``area_box``.
+
+    Serves labels read together with what stands beside them: the labels of two rooms side by side, or a door
+    tag, a wall's edge or a swing read as ``|``, ``[``, ``DA``, ``(ow`` next to the name. The words are parted at
+    gaps wider than :data:`_NAME_GAP` word heights; the run kept is the last (``last``: the name before the area
+    on its line) or the one over the area (the line above it); then words at its ends that are no part of a
+    name go: marks and fragments, and a short capital word (a misread tag) before a word in lower case. A
+    number stays after a name (``Bedroom 2``)."""
+    if not words:
+        return []
+    h = sorted(w.bbox[3] - w.bbox[1] for w in words)[len(words) // 2]
+    runs: list[list[Word]] = [[words[0]]]
+    for w in words[1:]:
+        if w.bbox[0] - runs[-1][-1].bbox[2] > _NAME_GAP * h:
+            runs.append([w])
+        else:
+            runs[-1].append(w)
+    if last:
+        run = runs[-1]
+    else:
+        def overlap(r: list[Word]) -> float:
+            return min(r[-1].bbox[2], area_box[2]) - max(r[0].bbox[0], area_box[0])
+        run = max(runs, key=overlap)
+    texts = [_clean(w) for w in run]
+    i, j = 0, len(run)
+    while i < j and not (_NAME_WORD.match(texts[i]) and len(texts[i]) >= 2):
+        i += 1
+    if j - i >= 2 and texts[i].isupper() and len(texts[i]) <= 3 and any(c.islower() for c in texts[i + 1]):
+        i += 1  # "DA Study": a tag read as capitals before the name
+    while j > i and not _NAME_WORD.match(texts[j - 1]) and not (texts[j - 1].isdigit() and len(texts[j - 1]) <= 2
+                                                                 and j - 1 > i):
+        j -= 1
+    return run[i:j]
 
 
 def _line_above(lines: list[Line], box) -> Line | None:

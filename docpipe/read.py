@@ -200,7 +200,7 @@ class PageReader:
                 if self._plan_page(image, raster, lines):
                     t0 = time.perf_counter()
                     with CpuMeter() as m:
-                        lang = ALL_LANGS if self.ocr.options.lang == AUTO else self.ocr.options.lang
+                        lang = None if self.ocr.options.lang == AUTO else self.ocr.options.lang
                         lines = read_plan_text(self.ocr, image, lines, text_px, lang)
                         words = [w for ln in lines for w in ln.words]
                     passes["ocr_plan_text"] = m.seconds
@@ -632,21 +632,28 @@ _TAG_CHARS = "CDFMPTWO0123456789"
 
 
 def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], text_px: float | None,
-                   lang: str) -> list[Line]:
+                   lang: str | None = None) -> list[Line]:
     """Building plans only (pages read as drawings whose lines say ``architectural``): ``lines`` with the
     text lines of the page read again in crops of the page without its walls and straight lines
     (:mod:`docpipe.drawing.plan_text`), where the crop reads a tag, area, length, level or room name the page
     reading lost or garbled, or the language's letters it dropped. The crops are stacked into one strip
-    read once (psm 6) with ``lang``; the tag-sized crops that reading leaves without a clean tag are stacked
+    read once (psm 6) with ``lang``, by default the language of the sheet's labels alone
+    (:func:`docpipe.drawing.plan_language.plan_language`: ``deu`` reads ``Küche`` where ``eng+deu`` reads
+    ``Kuche``); the tag-sized crops that reading leaves without a clean tag are stacked
     again and read with the tags' characters only. Crops on vertical text lines are left to the vertical
     pass. Two Tesseract runs a page, whatever the number of crops (at most :data:`_PLAN_MAX_CROPS`)."""
+    from .drawing.plan_language import plan_language
     from .drawing.plan_text import clean_plan_ink, crop_box, merge_readings, tag_reading, text_line_boxes
 
+    vertical = [ln.bbox for ln in lines if round(ln.angle) != 0]
+    upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
+    # The letters' height from the words read: the page's blob median is low on imperial sheets, whose foot and
+    # inch marks are blobs too (13 px against 28 px digits on a generated A3 sheet)
+    heights = sorted(w.bbox[3] - w.bbox[1] for w in upright if sum(c.isalnum() for c in w.text) >= 2)
+    text_px = float(heights[len(heights) // 2]) if len(heights) >= 10 else text_px
     if not text_px:
         return lines
     clean = clean_plan_ink(np.asarray(image.convert("L")), text_px)
-    vertical = [ln.bbox for ln in lines if round(ln.angle) != 0]
-    upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
     boxes = []
     for found in text_line_boxes(clean, text_px):
         box = crop_box(found, upright, text_px, image.size, _PLAN_CROP_PAD)
@@ -655,6 +662,7 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
     boxes = boxes[:_PLAN_MAX_CROPS]
     if not boxes:
         return lines
+    lang = lang or plan_language(w.text for w in upright)
     paper = Image.fromarray(255 - clean)  # black text on white, walls and lines gone
     scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px))
     dpi = _effective_dpi(text_px * scale)

@@ -70,10 +70,19 @@ def _w(text, box, conf=0.9):
     (["21,75", "m"], ["21,75", "m²"], True),  # the area's unit read in the crop
     ([], ["~", "'"], False),  # nothing a plan prints
     (["12'-6\""], ["12-6"], False),
+    (["6\""], ["7'-6\""], True),  # the page reading lost the feet beside an arrowhead
+    (["135"], ["1135"], True),
+    (["Werkkamer", "8,71"], ["Werkkamer", "8,71", "n"], False),  # a mark read after the line
+    ([("215", 0.44)], [("275", 0.96)], True),  # a line touching the digits on the page
+    ([("215", 0.9)], [("275", 0.96)], False),
+    ([], [("PA", 0.65)], False),  # an arrowhead read as letters
+    (["lraum", "Ai"], ["Abstellraum"], True),  # a word in fragments where a door swing crosses it
 ])
 def test_which_reading_of_a_line_is_kept(page, crop, better):
-    pw = [_w(t, (10 + 60 * i, 10, 60 + 60 * i, 40)) for i, t in enumerate(page)]
-    cw = [_w(t, (10 + 60 * i, 10, 60 + 60 * i, 40)) for i, t in enumerate(crop)]
+    def words(items):  # "text" or ("text", confidence)
+        items = [(t, 0.9) if isinstance(t, str) else t for t in items]
+        return [_w(t, (10 + 60 * i, 10, 60 + 60 * i, 40), c) for i, (t, c) in enumerate(items)]
+    pw, cw = words(page), words(crop)
     assert better_reading(pw, cw) is better
 
 
@@ -124,3 +133,34 @@ def test_tag_sized_crops_are_read_again_with_the_tag_letters():
     again = tag_reading(box, [], [], 28.0, [_w("WO8", (110, 105, 200, 135), 0.0)])
     assert [w.text for w in again] == ["WO8"] and again[0].confidence == 0.6
     assert tag_reading(box, [], [], 28.0, [_w("W0", (110, 105, 200, 135), 0.0)]) is None  # no number: no tag
+
+
+def test_read_plan_text_reads_what_the_page_reading_lost_and_respells_the_room_name():
+    """The reader's pass itself (Tesseract): a page reading that lost the tag beside the wall and read the
+    name without its umlaut gets both from the crops."""
+    from docpipe.options import OcrOptions
+    from docpipe.ocr import OcrEngine
+    from docpipe.read import read_plan_text
+
+    cv, dim, tag, name, area = _sheet()
+    page_words = [_w("3600", dim, 0.95), _w("Kuche", name, 0.9), _w("8,47", (area[0], area[1], area[0] + 80, area[3])),
+                  _w("m²", (area[2] - 40, area[1], area[2], area[3]))]
+    page_words.append(_w("Schlafen", (900, 600, 1100, 640)))  # the sheet says German
+    lines = read_plan_text(OcrEngine(OcrOptions()), cv.im, group_lines(page_words), 28.0)
+    texts = [ln.text for ln in lines]
+    assert "Küche" in texts and "W6" in texts and "3600" in texts, texts
+    assert sum(t.count("8,47") for t in texts) == 1  # the area once, not once per reading
+
+
+@pytest.mark.parametrize("words, lang", [
+    (["Wohnen", "Kuche", "Schlafen", "21,75", "m2", "M1021"], "deu"),
+    (["Sejour", "Cuisine", "Chambre", "P01"], "fra"),
+    (["Woonkamer", "Keuken", "Berging"], "nld"),
+    (["Living", "room", "Kitchen", "Bedroom", "W01"], "eng"),
+    (["Kuche"], "eng"),  # one word is not enough to say
+    (["Σαλόνι", "Κουζίνα", "24,50", "m²"], "eng"),  # a script we have no labels of
+])
+def test_the_language_of_a_plans_labels(words, lang):
+    from docpipe.drawing.plan_language import plan_language
+
+    assert plan_language(words) == lang

@@ -48,8 +48,9 @@ def clean_plan_ink(gray: np.ndarray, text_px: float) -> np.ndarray:
 
 def text_line_boxes(ink: np.ndarray, text_px: float, *, min_letters: int = 2) -> list[Box]:
     """Boxes (x0, y0, x1, y1, page pixels) of horizontal text lines in ``ink`` (:func:`clean_plan_ink`): runs of
-    at least ``min_letters`` letter-sized blobs with at most about one letter height between neighbours, top to
-    bottom. Specks, arcs longer than letters and solid wall stubs are not letters."""
+    at least ``min_letters`` letter-sized blobs (or one and a mark: ``9"``) with at most about one letter
+    height between neighbours, marks (``'``, ``"``, ``-``) bridging, top to bottom. Specks, arcs longer than
+    letters and solid wall stubs are not letters."""
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
         return []
@@ -57,17 +58,20 @@ def text_line_boxes(ink: np.ndarray, text_px: float, *, min_letters: int = 2) ->
     solid = area >= _SOLID * w * h
     letter = ((h >= _BLOB_MIN * text_px) & (h <= _BLOB_MAX * text_px) & (w <= 2.0 * h) & (w >= 2)
               & (area >= 0.1 * w * h) & ~(solid & (np.minimum(w, h) > 0.25 * text_px)))
+    # foot and inch marks, hyphens, commas: they join the digits of 7'-2" into one line, and count with one
+    mark = ~letter & (np.maximum(w, h) >= 0.2 * text_px) & (h < _BLOB_MIN * text_px) & (w <= text_px)
     mask = np.zeros(ink.shape, np.uint8)
-    for i in np.flatnonzero(letter):
+    for i in np.flatnonzero(letter | mark):
         mask[y[i]:y[i] + h[i], x[i]:x[i] + w[i]] = 255
     # join letters and words of one line (gaps under ~0.9 letter heights), not lines above each other
     kernel = np.ones((max(1, int(0.3 * text_px)), max(3, int(0.9 * text_px))), np.uint8)
     groups = cv2.dilate(mask, kernel)
     m, labels, gstats, _ = cv2.connectedComponentsWithStats(groups, connectivity=8)
     counts = np.bincount(labels[y[letter] + h[letter] // 2, x[letter] + w[letter] // 2], minlength=m)
+    marks = np.bincount(labels[y[mark] + h[mark] // 2, x[mark] + w[mark] // 2], minlength=m)
     out = []
     for j in range(1, m):
-        if counts[j] < min_letters:
+        if counts[j] < min_letters and not (counts[j] >= 1 and marks[j] >= 1):  # 9" is one digit and a mark
             continue
         gx, gy, gw, gh = (int(v) for v in gstats[j, :4])
         # undo the dilation's growth: back to the letters' extent
@@ -115,18 +119,18 @@ def crop_box(found: Box, words: list[Word], text_px: float, size: tuple[int, int
 
 def plan_value(words: list[Word]) -> float:
     """How much of a plan a reading holds: one per door or window tag, plan length (of 100 mm or more; a lone
-    ``12`` is no wall), level and area (with its unit), a half for a word that can name a room. Compares two
-    readings of the same ink."""
-    texts = [w.text.strip(_STRIP) for w in words]
+    ``12`` is no wall), level and area (with its unit), a half for a word of three letters or more read with
+    some confidence that can name a room. Compares two readings of the same ink."""
     value = 1.0 if parse_area(" ".join(w.text for w in words)) else 0.0
-    for t in texts:
+    for w in words:
+        t = w.text.strip(_STRIP)
         length = parse_plan_length(t) or parse_plan_length(repair_imperial(t))
         if parse_tag(t) or parse_level(t) is not None:
             value += 1.0
         elif length is not None and (length.notation in ("m", "ft-in") or length.mm >= 100):
             value += 1.0
-        elif t.isalpha() and room_name(t, 1.0) is not None:
-            value += 0.5
+        elif t.isalpha() and len(t) >= 3 and room_name(t, 1.0) is not None and w.confidence >= 0.7:
+            value += 0.5  # (two letters read doubtfully are as often an arrowhead's "PA")
     return value
 
 
@@ -149,10 +153,19 @@ def better_reading(page_words, crop_words) -> bool:
         return False
     if _fold(a) == _fold(b):
         return not b.isascii()
+    sure = min(w.confidence for w in crop_words) >= 0.8
+    # the same value, the page's word part of the crop's (7'-6" read 6", 1135 read 135: characters at the
+    # ends lost next to ticks and arrowheads; a word, not a line: "8,71" is part of "8,71 n" too)
+    if page > 0 and sure and len(page_words) == len(crop_words) == 1 and a in b and len(a) < len(b):
+        return True
+    # the same value, read surely in the crop and doubtfully on the page (215 at 0.44 for 275 at 0.96: a line
+    # touching the digits)
+    if page > 0 and len(crop_words) == len(page_words) and min(w.confidence for w in crop_words) >= 0.9 and \
+            min(w.confidence for w in page_words) <= 0.6:
+        return True
     # the same value, the page reading in fragments (a line crossing a word): the crop's whole word
     alnum = lambda t: sum(c.isalnum() for c in t)  # noqa: E731
-    return page > 0 and len(crop_words) < len(page_words) and alnum(b) >= alnum(a) and \
-        min(w.confidence for w in crop_words) >= 0.8
+    return page > 0 and sure and len(crop_words) < len(page_words) and alnum(b) >= alnum(a)
 
 
 def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) -> list[Line]:
@@ -173,7 +186,8 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) ->
             continue
         for w in inside:  # the rest of the line stays as the page read it, a word's letters may not
             same = [c for c in words if centre_in(c.bbox, w.bbox) or centre_in(w.bbox, c.bbox)]
-            if len(same) == 1 and better_reading([w], same):
+            if len(same) == 1 and same[0].text != w.text and _fold(same[0].text) == _fold(w.text) and \
+                    not same[0].text.isascii():
                 respelt[id(w)] = w.model_copy(update={"text": same[0].text})
     out = []
     for ln in lines:

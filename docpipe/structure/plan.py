@@ -158,7 +158,7 @@ def _name_run(words: list[Word], area_box, *, last: bool) -> list[Word]:
         def overlap(r: list[Word]) -> float:
             return min(r[-1].bbox[2], area_box[2]) - max(r[0].bbox[0], area_box[0])
         run = max(runs, key=overlap)
-    texts = [_clean(w) for w in run]
+    texts = [w.text.strip(".,;:") for w in run]  # brackets and bars stay: "(ow" is a mark's, not a name's
     i, j = 0, len(run)
     while i < j and not (_NAME_WORD.match(texts[i]) and len(texts[i]) >= 2):
         i += 1
@@ -264,8 +264,9 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: boo
 def _quantities(rooms: list[Room], openings: list[Opening]) -> Quantities:
     """The take-off: counts of rooms (with an area), doors and windows, and the floor area. Doors and windows
     are counted by their tags; where a kind is numbered (``T01``, ``W3``: German, English and French plans
-    number each kind from 1 on a sheet), the highest number read counts the tags OCR missed below it (at most
-    as many again as were read), and the confidence drops with each one."""
+    number each kind from 1 on a sheet), each number counts once, and the highest number read (of two or more
+    of a letter) counts the tags OCR missed below it (at most as many again as were read), and the
+    confidence drops with each one."""
     doors, d_gap = _count(openings, "door")
     windows, w_gap = _count(openings, "window")
     areas = [r.area_m2.value for r in rooms if r.area_m2 is not None]
@@ -282,10 +283,14 @@ def _count(openings: list[Opening], kind: str) -> tuple[int, int]:
     for t in tags:
         if m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t):
             numbered.setdefault(m[1], set()).add(int(m[2]))
-    found = sum(o.kind == kind for o in openings)
+    # A number is printed once a sheet: a second tag read with it is another tag misread (W6 as W5), which
+    # the numbering counts if it is missing; sized tags (M1021) repeat, and each counts.
+    found = sum(o.kind == kind for o in openings) - sum(
+        sum(1 for t in tags if (m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t)) and m[1] == letter) - len(nums)
+        for letter, nums in numbered.items())
     extra = 0
     for letter, nums in numbered.items():
         missing = max(nums) - len(nums)
-        if 0 < missing <= len(nums):
+        if len(nums) >= 2 and 0 < missing <= len(nums):  # one tag read is no numbering (D2 misread P2)
             extra += missing
     return found + extra, extra

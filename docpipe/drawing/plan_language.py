@@ -1,0 +1,53 @@
+"""The language of a building plan's labels, from the words a first (English) reading found.
+
+Serves floor plans in English, German, French and Dutch: their room names, plan titles and title-block words
+say the language where an invoice's function words (``docpipe.language``) are too few. The reader reads the
+labels again in that language alone (``docpipe.read.read_plan_text``): Tesseract reading ``eng+deu`` still
+takes the English model's ``Kuche`` for ``Küche``; ``deu`` alone reads the umlaut. Words are compared without
+accents and case, as an English reading gives them (``Kuche``, ``Sejour``, ``Entree``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+__all__ = ["plan_language"]
+
+MIN_HITS = 2
+
+_WORDS: dict[str, frozenset[str]] = {
+    "eng": frozenset("living room kitchen bedroom bathroom bath hall hallway study storage store dining utility "
+                     "office closet garage porch laundry lounge entry foyer pantry den family master floor plan "
+                     "ground first second level scale drawing architect project".split()),
+    "deu": frozenset("wohnen wohnzimmer schlafen schlafzimmer kind kinderzimmer kuche bad dusche flur diele essen "
+                     "arbeiten arbeitszimmer buro abstellraum abstellkammer hauswirtschaftsraum hwr garderobe gast "
+                     "gastezimmer keller treppe treppenhaus terrasse balkon grundriss erdgeschoss obergeschoss "
+                     "dachgeschoss massstab ansicht schnitt projekt architekt plannr datum".split()),
+    "fra": frozenset("sejour salon cuisine chambre salle bains eau entree degagement bureau rangement cellier "
+                     "buanderie dressing garage terrasse palier escalier plan niveau rez chaussee etage echelle "
+                     "projet architecte".split()),
+    "nld": frozenset("woonkamer keuken slaapkamer badkamer hal gang toilet berging werkkamer studeerkamer "
+                     "eetkamer washok zolder overloop bijkeuken trap plattegrond begane grond verdieping schaal "
+                     "tekening architect".split()),
+}
+_TOKEN = re.compile(r"[^\W\d_]+", re.U)
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def plan_language(words: Iterable[str]) -> str:
+    """``eng``, ``deu``, ``fra`` or ``nld``: the language whose plan words the sheet prints most (at least
+    :data:`MIN_HITS`, more than any other); ``eng`` when none is clear. Words several languages share
+    (``plan``, ``garage``, ``architect``) count for each."""
+    hits = dict.fromkeys(_WORDS, 0)
+    for w in words:
+        for tok in _TOKEN.findall(_fold(w)):
+            for lang, vocab in _WORDS.items():
+                hits[lang] += tok in vocab
+    best = max(_WORDS, key=lambda lg: hits[lg])
+    others = [hits[lg] for lg in _WORDS if lg != best]
+    return best if hits[best] >= MIN_HITS and hits[best] > max(others) else "eng"

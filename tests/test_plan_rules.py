@@ -1,0 +1,60 @@
+"""Plan rules on readings as OCR gives them (docpipe.structure.plan): room labels read together with what
+stands beside them, areas whose unit was lost, and door and window counts from misread tags. Pages are built
+here word by word, in the shapes the reader returned on generated plans (development seeds 6000-6039; the
+plan evaluation's seeds from 5000 to 5019 are not used).
+"""
+
+from docpipe.ocr import group_lines
+from docpipe.structure.layout import PageView
+from docpipe.structure.plan import extract_plan
+from docpipe.types import Drawing, Page, Word
+
+
+def _page(*items):
+    """Words (text, x0, y0) 30 px tall, each about 22 px a character wide, as one read page."""
+    words = [Word(text=t, bbox=(x, y, x + 22 * len(t), y + 30), confidence=c[0] if c else 0.9)
+             for t, x, y, *c in items]
+    return Page(number=1, width=4000, height=3000, dpi=300, text_source="ocr", lines=group_lines(words))
+
+
+def _plan(page):
+    return extract_plan([PageView(page)], Drawing(discipline="architectural"), exclude=[])
+
+
+def _rooms(page):
+    return sorted((r.name.value if r.name else None, r.area_m2.value) for r in _plan(page).rooms)
+
+
+def test_a_one_line_label_keeps_the_name_and_drops_a_tag_or_mark_before_it():
+    page = _page(("W3", 1000, 500), ("|", 1060, 500), ("Office", 1090, 500), ("100", 1240, 500),
+                 ("SF", 1320, 500),
+                 ("DA", 2000, 500), ("Study", 2060, 500), ("158", 2190, 500), ("sq", 2270, 500), ("ft", 2330, 500))
+    assert _rooms(page) == [("Office", 9.29), ("Study", 14.68)]
+
+
+def test_two_labels_side_by_side_read_as_one_line_name_each_its_own_room():
+    page = _page(("Slaapkamer", 1000, 500), ("2", 1230, 500), ("Studeerkamer", 1300, 500),
+                 ("7,81", 1040, 545), ("m²", 1140, 545), ("8,44", 1400, 545), ("m²", 1500, 545))
+    assert _rooms(page) == [("Slaapkamer 2", 7.81), ("Studeerkamer", 8.44)]
+
+
+def test_marks_read_after_a_name_are_no_part_of_it():
+    page = _page(("Badkamer", 1000, 500), ("(ow", 1190, 500), ("15,26", 1040, 545), ("m²", 1170, 545))
+    assert _rooms(page) == [("Badkamer", 15.26)]
+
+
+def test_an_area_whose_unit_was_lost_after_a_name_on_its_line():
+    page = _page(("Werkkamer", 1000, 500), ("8,71", 1230, 500),
+                 ("Kuche", 2000, 500), ("7,97", 2140, 500), ("2", 2240, 500))
+    assert _rooms(page) == [("Kuche", 7.97), ("Werkkamer", 8.71)]
+    # a bare number alone, with no name, is no room
+    assert _rooms(_page(("8,71", 1230, 500), ("3600", 2000, 900), ("2400", 2400, 900))) == []
+
+
+def test_a_tag_number_read_twice_counts_once_and_a_lone_tag_sets_no_numbering():
+    # W1..W4 on the sheet, W4 also read for a misread W3; D1 and D3 read, D2 read as P2
+    page = _page(("W1", 500, 300), ("W2", 900, 300), ("W4", 1300, 300), ("W4", 1700, 300),
+                 ("D1", 500, 1500), ("P2", 900, 1500), ("D3", 1300, 1500))
+    q = _plan(page).quantities
+    assert q.windows == 4  # W1, W2, W4 and the W3 the numbering shows
+    assert q.doors == 4  # D1, D3 read, D2 by the numbering, and P2 (no P1 inferred from it alone)

@@ -29,6 +29,22 @@ _DOLLAR_AMOUNT = re.compile(r"\$\s?\d[\d,]*\.\d{2}\b")
 _ENGLISH = re.compile(r"\b(invoice|date|due|total|amount|bill|payment|terms)\b", re.I)
 
 
+# Certainty factor of a numeric date whose day and month are zero-padded differently (see mixed_padding).
+MIXED_PADDING = 0.5
+
+
+def mixed_padding(text: str) -> bool:
+    """Whether a numeric date pads its day and month differently: ``7-04-18``, ``07/4/2018``. Date printers
+    (tills, invoicing software) use one format, padding both or neither, so one of the two lost a digit to OCR
+    (the thin first digit of a thermal print: ``27-04-18`` read as ``7-04-18``). Where the other part is 10 or
+    more (``7/12/2018``) the padding cannot be told and the date is not suspect."""
+    m = _NUMERIC.search(text)
+    if not m:
+        return False
+    a, b = m.group(1), m.group(2)
+    return (len(a) == 1 and b.startswith("0")) or (len(b) == 1 and a.startswith("0"))
+
+
 def _ambiguous(text: str) -> tuple[int, int, int] | None:
     m = _NUMERIC.search(text)
     if not m:

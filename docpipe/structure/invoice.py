@@ -17,6 +17,7 @@ from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
 from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
                      grounded_text)
+from .dates import MIXED_PADDING, mixed_padding
 from .headings import find_title, party_names, title_fields
 from .line_items import extract_line_items as _line_items
 from .receipt import receipt_header, receipt_total
@@ -214,7 +215,8 @@ def _invoice_date(views, inv, receipt: bool = False, title_date=None):
         # A labelled date is the invoice date unless it is the due date's own print (immediate payment: both
         # dates print the same day).
         if found and (found[0].page, found[0].bbox) != due_at:
-            return grounded_date(*found)
+            span, value, certainty = found
+            return grounded_date(span, value, certainty * (MIXED_PADDING if mixed_padding(span.text) else 1.0))
     if title_date is not None:
         return grounded_date(*title_date)
     # Fallback: the first date on the document that is not the due date. A receipt prints one date, the
@@ -224,7 +226,8 @@ def _invoice_date(views, inv, receipt: bool = False, title_date=None):
         for line in view.lines:
             for span, value in dates_in(view.span(line)):
                 if value != due:
-                    return grounded_date(span, value, 0.9 if receipt else 0.5)
+                    padding = MIXED_PADDING if mixed_padding(span.text) else 1.0
+                    return grounded_date(span, value, (0.9 if receipt else 0.5) * padding)
     return None
 
 

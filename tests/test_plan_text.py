@@ -138,11 +138,11 @@ def test_tag_sized_crops_are_read_again_with_the_tag_letters():
 def test_read_plan_text_reads_what_the_page_reading_lost_and_respells_the_room_name():
     """The reader's pass itself (Tesseract): a page reading that lost the tag beside the wall and read the
     name without its umlaut gets both from the crops."""
-    from docpipe.options import OcrOptions
     from docpipe.ocr import OcrEngine
+    from docpipe.options import OcrOptions
     from docpipe.read import read_plan_text
 
-    cv, dim, tag, name, area = _sheet()
+    cv, dim, _, name, area = _sheet()
     page_words = [_w("3600", dim, 0.95), _w("Kuche", name, 0.9), _w("8,47", (area[0], area[1], area[0] + 80, area[3])),
                   _w("m²", (area[2] - 40, area[1], area[2], area[3]))]
     page_words.append(_w("Schlafen", (900, 600, 1100, 640)))  # the sheet says German
@@ -164,3 +164,31 @@ def test_the_language_of_a_plans_labels(words, lang):
     from docpipe.drawing.plan_language import plan_language
 
     assert plan_language(words) == lang
+
+
+def test_a_label_the_page_reader_doubted_is_not_read_into_a_name():
+    """A Greek label reads as low-confidence Latin letters on the page and more surely in the crop; neither is
+    a room's name."""
+    from docpipe.drawing.areas import room_name
+
+    page = [_w("KovuZiva", (100, 100, 260, 130), 0.37), _w("5,34", (280, 100, 360, 130), 0.96)]
+    crop = [_w("Kouziva", (100, 100, 260, 130), 0.84), _w("5,34", (280, 100, 360, 130), 0.96),
+            _w("m2", (370, 100, 410, 130), 0.95)]
+    assert better_reading(page, crop) is False
+    assert room_name("KouZiva", 0.9) is None and room_name("TpaneZapia", 0.9) is None  # capitals inside a word
+    assert room_name("Salle de bains", 0.9) == "Salle de bains" and room_name("WC", 0.9) == "WC"
+
+
+def test_overlapping_crops_bring_the_same_words_in_once():
+    tag = _w("W6", (300, 500, 340, 530))
+    out = merge_readings([], [((290, 490, 350, 540), [tag]), ((280, 480, 420, 545), [_w("W6", (301, 500, 341, 530))])])
+    assert [ln.text for ln in out] == ["W6"]
+
+
+def test_a_word_read_the_same_in_its_crop_is_surer_and_guesses_stay_out():
+    """The page read a name beside a wall at 0.4, the crop the same at 0.96: the room name is kept (names
+    need 0.55). A crop word read at 0.15 (a frame beside ``1:100`` read ``4200``) is no length."""
+    lines = group_lines([_w("Schlafen", (100, 100, 260, 130), 0.4)])
+    out = merge_readings(lines, [((90, 90, 280, 140), [_w("Schlafen", (100, 100, 260, 130), 0.96)]),
+                                 ((600, 90, 800, 140), [_w("4200", (610, 100, 700, 130), 0.15)])])
+    assert [(ln.text, ln.words[0].confidence) for ln in out] == [("Schlafen", 0.96)]

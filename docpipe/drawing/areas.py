@@ -35,12 +35,15 @@ def parse_area(text: str) -> tuple[float, int, int] | None:
 
 def room_name(text: str, confidence: float) -> str | None:
     """``text`` as a room name, or None when it does not read as one: words of letters (any Latin-script
-    language), at most a number after them, three or more letters in all (two in capitals: ``WC``), and read with some confidence
-    (an unreadable script comes back as low-confidence fragments)."""
+    language), at most a number after them, three or more letters in all (two in capitals: ``WC``), no
+    capital after small letters within a word (another script read as Latin letters: ``TpaneZapia``), and read
+    with some confidence (an unreadable script comes back as low-confidence fragments)."""
     t = " ".join(text.split()).strip(" :-")
     letters = sum(c.isalpha() for c in t)
     if letters < (2 if t.isupper() else 3) or confidence < 0.55 or not _NAME.match(t) or len(t) > 40:
         return None
     if not all(c.isascii() or c in "äöüßÄÖÜéèêëàâîïôûùçÉÈÀÂÎÔÛÇœŒ’'" or not c.isalpha() for c in t):
         return None  # letters outside the Latin-script languages we read: an OCR guess at another script
+    if re.search(r"[a-zäöüßéèêëàâîïôûùçœ][A-ZÄÖÜÉÈÀÂÎÔÛÇŒ]", t):
+        return None  # a capital after small letters in a word ("KouZiva" for Κουζίνα): no room name's spelling
     return t

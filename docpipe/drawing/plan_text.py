@@ -38,7 +38,7 @@ def clean_plan_ink(gray: np.ndarray, text_px: float) -> np.ndarray:
     """The ink (255 on 0, same shape as ``gray``, a uint8 page) without straight horizontal and vertical strokes
     longer than :data:`_LINE_LETTERS` letter heights (``text_px`` pixels each)."""
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n = max(15, int(round(_LINE_LETTERS * text_px)))
+    n = max(15, round(_LINE_LETTERS * text_px))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, n), np.uint8))
     cv2.bitwise_or(lines, cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((n, 1), np.uint8)), dst=lines)
     # the lines' own edges (anti-aliasing, scan noise) stay as specks: widen the lines by a pixel first
@@ -125,9 +125,8 @@ def plan_value(words: list[Word]) -> float:
     for w in words:
         t = w.text.strip(_STRIP)
         length = parse_plan_length(t) or parse_plan_length(repair_imperial(t))
-        if parse_tag(t) or parse_level(t) is not None:
-            value += 1.0
-        elif length is not None and (length.notation in ("m", "ft-in") or length.mm >= 100):
+        long_enough = length is not None and (length.notation in ("m", "ft-in") or length.mm >= 100)
+        if parse_tag(t) or parse_level(t) is not None or long_enough:
             value += 1.0
         elif t.isalpha() and len(t) >= 3 and room_name(t, 1.0) is not None and w.confidence >= 0.7:
             value += 0.5  # (two letters read doubtfully are as often an arrowhead's "PA")
@@ -142,9 +141,13 @@ def _fold(text: str) -> str:
 def better_reading(page_words, crop_words) -> bool:
     """Whether the crop's reading of a text line replaces the page's (``page_words`` inside the crop, maybe
     none): it holds more plan elements (a tag, area or length the page reading lost or garbled), or the same
-    words with the language's letters the page reading (``eng``) dropped (``Küche`` for ``Kuche``)."""
+    words with the language's letters the page reading (``eng``) dropped (``Küche`` for ``Kuche``). Never
+    where the page reading has a word of letters read with a confidence under :data:`_DOUBTFUL`: a label in
+    a script Tesseract is not set up for reads so, and the crop's surer reading of it is no name either."""
     if not crop_words:
         return False
+    if any(sum(c.isalpha() for c in w.text) >= 3 and w.confidence < _DOUBTFUL for w in page_words):
+        return False  # letters the page reader doubted: a script it cannot read (Greek read "KovuZiva")
     crop, page = plan_value(crop_words), plan_value(page_words)
     if crop > page:
         return True
@@ -170,25 +173,35 @@ def better_reading(page_words, crop_words) -> bool:
 
 def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) -> list[Line]:
     """``lines`` (a page's) with each crop reading ``(crop box, its words in page pixels)`` that is the
-    :func:`better_reading` of the upright page words inside the crop put in their place: those words leave
-    their lines, the crop's words come in as lines of their own. Where the crop's reading as a whole is not
-    better, a page word whose one crop word is (``Kuche`` read ``Küche``, beside ``7,97`` read ``7,971``)
-    takes that word's text and keeps its box."""
+    :func:`better_reading` of the upright page words inside the crop put in their place (crop words under
+    :data:`_CROP_MIN_CONFIDENCE` aside). Where the crop's reading as a whole is not better, a page word whose
+    one crop word spells it with the language's letters (``Kuche`` read ``Küche``, beside ``7,97`` read
+    ``7,971``) takes that word's text and keeps its box, and a word the crop reads the same takes the surer
+    of the two confidences. The crops' words come in as lines of their own."""
     upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
     replaced: set[int] = set()
     respelt: dict[int, Word] = {}  # page words whose letters the crop read better (Kuche -> Küche)
     new: list[Line] = []
     for box, words in readings:
         inside = [w for w in upright if centre_in(w.bbox, box) and id(w) not in replaced]
+        words = [w for w in words if w.confidence >= _CROP_MIN_CONFIDENCE]  # "4200" at 0.15 for a 1:100
+        # overlapping crops read the same ink: what one crop brought in is not brought in again
+        words = [w for w in words if not any(centre_in(w.bbox, n.bbox) or centre_in(n.bbox, w.bbox)
+                                             for ln in new for n in ln.words)]
         if better_reading(inside, words):
             replaced.update(id(w) for w in inside)
             new += group_lines(words)
             continue
         for w in inside:  # the rest of the line stays as the page read it, a word's letters may not
             same = [c for c in words if centre_in(c.bbox, w.bbox) or centre_in(w.bbox, c.bbox)]
-            if len(same) == 1 and same[0].text != w.text and _fold(same[0].text) == _fold(w.text) and \
-                    not same[0].text.isascii():
+            if len(same) != 1:
+                continue
+            if same[0].text != w.text and _fold(same[0].text) == _fold(w.text) and not same[0].text.isascii():
                 respelt[id(w)] = w.model_copy(update={"text": same[0].text})
+            elif same[0].text == w.text and same[0].confidence > w.confidence:
+                # two readings of the word agree: as sure as the surer of them ("Schlafen" at 0.4 on the page
+                # next to a wall, 0.96 in the crop)
+                respelt[id(w)] = w.model_copy(update={"confidence": same[0].confidence})
     out = []
     for ln in lines:
         if not any(id(w) in replaced or id(w) in respelt for w in ln.words):
@@ -197,9 +210,13 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) ->
             out.append(Line(text=" ".join(w.text for w in rest), bbox=union(w.bbox for w in rest),
                             confidence=round(sum(w.confidence for w in rest) / len(rest), 4), words=rest,
                             angle=ln.angle))
+    # (the crops' lines stay lines of their own: grouped again with the page's, two rooms' labels side by
+    # side ran into one line, "Slaapkamer 2 {8,44 m2")
     return out + new
 
 
+_CROP_MIN_CONFIDENCE = 0.4  # crop words read less surely are guesses (at marks, frames, arrowheads)
+_DOUBTFUL = 0.55  # as docpipe.drawing.areas.room_name: letters read less surely are no name
 _TAG_CONFIDENCE = 0.6  # a reading with a character whitelist reports no confidence of its own
 
 

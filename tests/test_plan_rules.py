@@ -58,3 +58,14 @@ def test_a_tag_number_read_twice_counts_once_and_a_lone_tag_sets_no_numbering():
     q = _plan(page).quantities
     assert q.windows == 4  # W1, W2, W4 and the W3 the numbering shows
     assert q.doors == 4  # D1, D3 read, D2 by the numbering, and P2 (no P1 inferred from it alone)
+
+
+def test_a_name_read_in_one_line_with_a_lower_tag_and_a_wall_edge_is_still_over_its_area():
+    """``C0912`` set lower beside the name and a wall's edge read as a tall ``l`` share the name's line; the
+    name's own words are right over the area (``8,47`` whose m² was lost)."""
+    words = [Word(text="S|c0912", bbox=(2028, 1831, 2188, 1872), confidence=0.59),
+             Word(text="l", bbox=(2229, 1789, 2260, 1904), confidence=0.0),
+             Word(text="Schlafen", bbox=(2296, 1790, 2486, 1829), confidence=0.96),
+             Word(text="8,47", bbox=(2324, 1854, 2460, 1889), confidence=0.9)]
+    page = Page(number=1, width=4000, height=3000, dpi=300, text_source="ocr", lines=group_lines(words))
+    assert _rooms(page) == [("Schlafen", 8.47)]

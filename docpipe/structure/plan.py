@@ -171,19 +171,26 @@ def _name_run(words: list[Word], area_box, *, last: bool) -> list[Word]:
 
 
 def _line_above(lines: list[Line], box) -> Line | None:
-    """The line right above ``box`` (within 1.6 of its height), centred over it."""
+    """The line right above ``box`` (within 1.6 of its height), centred over it: of each line, the words that
+    lie above ``box``, so that a line read together with a tag set lower beside the name (``C0912 Schlafen``)
+    or with a wall's edge read as a tall ``l`` still has its name over the area."""
     x0, y0, x1, y1 = box
     h = y1 - y0
     cx = (x0 + x1) / 2
     best = None
     for ln in lines:
-        lx0, ly0, lx1, ly1 = ln.bbox
-        if round(ln.angle) != 0 or ly1 > y0 + 0.3 * h or y0 - ly1 > 1.6 * h:
+        if round(ln.angle) != 0:
             continue
+        words = [w for w in ln.words if w.bbox[3] <= y0 + 0.3 * h and y0 - w.bbox[3] <= 1.6 * h]
+        if not words:
+            continue
+        lx0, _, lx1, ly1 = union(w.bbox for w in words)
         if not (lx0 - h <= cx <= lx1 + h) or abs((lx0 + lx1) / 2 - cx) > max(lx1 - lx0, x1 - x0) / 2 + h:
             continue
         if best is None or ly1 > best.bbox[3]:
-            best = ln
+            best = ln if len(words) == len(ln.words) else Line(
+                text=" ".join(w.text for w in words), bbox=union(w.bbox for w in words),
+                confidence=min(w.confidence for w in words), words=words)
     return best
 
 

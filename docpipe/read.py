@@ -372,7 +372,8 @@ class PageReader:
         """
         if not (text.drawing and self.ocr.options.dimension_regions):
             return page
-        known = [ln.bbox for ln in page.lines if read_dimension(ln.text) is not None]
+        reads = _dimension_reader(page)
+        known = [ln.bbox for ln in page.lines if reads(ln.text)]
         props = [d for d in detected if d.label == "dimension" and not any(_covers(k, d.bbox) for k in known)]
         if not props:
             return page
@@ -381,12 +382,22 @@ class PageReader:
             lines = region_dimension_lines(self.ocr, text.image, props, px)
         text.passes["dimension_ocr"] = text.passes.get("dimension_ocr", 0.0) + m.seconds
         kept = [ln for ln in page.lines if not any(mostly_inside(ln.bbox, new.bbox) for new in lines)
-                or read_dimension(ln.text) is not None]
-        lines = [ln for ln in lines if not any(mostly_inside(ln.bbox, k.bbox) and read_dimension(k.text) is not None
-                                                for k in kept)]
+                or reads(ln.text)]
+        lines = [ln for ln in lines if not any(mostly_inside(ln.bbox, k.bbox) and reads(k.text) for k in kept)]
         return page.model_copy(update={"lines": kept + lines})
 
 _DEVIATION = re.compile(r"^[+\-±]?\s?(?:\d+[.,]\d+|[.,]\d+|0)$")
+
+
+def _dimension_reader(page: Page):
+    """Whether a line's text reads as a dimension, for :meth:`PageReader.read_dimension_regions`: by the
+    part-drawing grammar (:func:`docpipe.drawing.repairs.read_dimension`), and on building plans (lines that
+    say ``architectural``) feet and inches too, as the vertical pass keeps them: otherwise a plan's ``7'-6"``
+    read by the page or its crops counts as unread, and the region's reading of the same ink (``7"``)
+    replaces it. Part drawings are read as before."""
+    if discipline([page]) == "architectural":
+        return lambda t: read_dimension(t) is not None or is_feet_inches(t)
+    return lambda t: read_dimension(t) is not None
 
 
 def _near(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
@@ -643,7 +654,8 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
     again and read with the tags' characters only. Crops on vertical text lines are left to the vertical
     pass. Two Tesseract runs a page, whatever the number of crops (at most :data:`_PLAN_MAX_CROPS`)."""
     from .drawing.plan_language import plan_language
-    from .drawing.plan_text import clean_plan_ink, crop_box, merge_readings, tag_reading, text_line_boxes
+    from .drawing.plan_text import (clean_plan_ink, crop_box, imperial_sheet, merge_readings, tag_reading,
+                                    text_line_boxes)
 
     vertical = [ln.bbox for ln in lines if round(ln.angle) != 0]
     upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
@@ -673,7 +685,7 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
                            config=f"-c tessedit_char_whitelist={_TAG_CHARS}")
         for i, ws in zip(again, tags):
             readings[i] = tag_reading(boxes[i], readings[i], upright, text_px, ws) or readings[i]
-    return merge_readings(lines, list(zip(boxes, readings)))
+    return merge_readings(lines, list(zip(boxes, readings)), imperial=imperial_sheet(upright))
 
 
 def _read_crops(engine: OcrEngine, paper: Image.Image, boxes, scale: float, *, dpi: int, psm: int, lang: str,

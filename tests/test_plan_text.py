@@ -76,6 +76,7 @@ def _w(text, box, conf=0.9):
     ([("215", 0.44)], [("275", 0.96)], True),  # a line touching the digits on the page
     ([("215", 0.9)], [("275", 0.96)], False),
     ([], [("PA", 0.65)], False),  # an arrowhead read as letters
+    ([("So7/t", 0.3)], [("5'-7\"", 0.83)], True),  # a length read as letters and marks: not a script's word
     (["lraum", "Ai"], ["Abstellraum"], True),  # a word in fragments where a door swing crosses it
 ])
 def test_which_reading_of_a_line_is_kept(page, crop, better):
@@ -192,3 +193,24 @@ def test_a_word_read_the_same_in_its_crop_is_surer_and_guesses_stay_out():
     out = merge_readings(lines, [((90, 90, 280, 140), [_w("Schlafen", (100, 100, 260, 130), 0.96)]),
                                  ((600, 90, 800, 140), [_w("4200", (610, 100, 700, 130), 0.15)])])
     assert [(ln.text, ln.words[0].confidence) for ln in out] == [("Schlafen", 0.96)]
+
+
+def test_on_plans_the_region_reader_counts_feet_and_inches_as_read():
+    """A plan's 7'-6" read by the page or its crops is a dimension read, so the detector's region reading of
+    the same ink (7") does not replace it; on part drawings the grammar is the part drawings' alone."""
+    from docpipe.read import _dimension_reader
+    from docpipe.synth.drawing import render_drawing
+    from docpipe.synth.plan import render_plan
+
+    from .test_plans import page_of
+
+    cv, _ = render_plan(np.random.default_rng(141), imperial=True)
+    assert _dimension_reader(page_of(cv))("7'-6\"") is True
+    cv, _ = render_drawing(np.random.default_rng(141))
+    assert _dimension_reader(page_of(cv))("7'-6\"") is False
+
+
+def test_on_imperial_sheets_only_feet_and_inches_are_lengths():
+    page, crop = [_w("7263", (10, 10, 40, 120))], [_w("7'-6\"", (10, 8, 40, 122), 0.86)]
+    assert better_reading(page, crop, imperial=True) is True
+    assert better_reading(page, crop) is False  # on a metric sheet 7263 is a length as good as any

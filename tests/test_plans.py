@@ -114,7 +114,7 @@ def test_tag_readings_repaired(read, tag):
 
 
 @pytest.mark.parametrize("read, mm", [("2-7", 787.4), ("27-0", 8229.6), ("12-0\"", 3657.6), ("41'/6\"", 12649.2),
-                                      ("2.6\"", 762.0), ("T'-6\"", 2286.0)])
+                                      ("2.6\"", 762.0), ("T'-6\"", 2286.0), ("10'-0”\"", 3048.0)])
 def test_imperial_readings_repaired_on_imperial_sheets(read, mm):
     from docpipe.drawing.plan_dimensions import parse_plan_length, repair_imperial
 

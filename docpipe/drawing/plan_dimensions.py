@@ -101,9 +101,11 @@ _LOST_FOOT = re.compile(r"^(\d{1,3})[-./](\d{1,2})\s?(\"|”|″)?$")
 
 def repair_imperial(text: str) -> str:
     """An imperial length as OCR misreads it, repaired, for sheets known to be imperial (elsewhere ``2-7`` is a
-    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, letters read
+    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, an inch mark
+    read twice (``10'-0”"``), letters read
     for digits (``T'-6"``, ``A5'-0"``, ``g'-10"``, ``32'-Q"``, ``8'-o"``)."""
     s = text.strip().replace("'/", "'-").replace("’/", "’-")
+    s = re.sub(r"[\"”“″]{2,}$", '"', s)  # an inch mark read twice (10'-0”")
     if m := re.match(r"^([\dATgqQOolIS]{1,3})(['’′])(.*)$", s):  # letters read for digits, either side of the mark
         feet = m[1].translate(_FEET_DIGITS)
         inches = re.sub(r"(?<=[-–—\s])([\dQOolI]{1,2})(?=\s?[\"”″]|$)", lambda k: k[1].translate(_INCH_DIGITS), m[3])

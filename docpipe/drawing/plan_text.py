@@ -23,8 +23,8 @@ from .levels import parse_level
 from .plan_dimensions import parse_plan_length, repair_imperial
 from .tags import parse_tag
 
-__all__ = ["better_reading", "clean_plan_ink", "crop_box", "merge_readings", "plan_value", "tag_reading",
-           "text_line_boxes"]
+__all__ = ["better_reading", "clean_plan_ink", "crop_box", "imperial_sheet", "merge_readings", "plan_value",
+           "tag_reading", "text_line_boxes"]
 
 Box = tuple[int, int, int, int]
 
@@ -117,15 +117,17 @@ def crop_box(found: Box, words: list[Word], text_px: float, size: tuple[int, int
 
 # -- which crops to read, and which reading to keep ---------------------------------------------------------
 
-def plan_value(words: list[Word]) -> float:
+def plan_value(words: list[Word], imperial: bool = False) -> float:
     """How much of a plan a reading holds: one per door or window tag, plan length (of 100 mm or more; a lone
     ``12`` is no wall), level and area (with its unit), a half for a word of three letters or more read with
-    some confidence that can name a room. Compares two readings of the same ink."""
+    some confidence that can name a room. On ``imperial`` sheets only feet and inches are lengths (``7263``
+    is ``7'-6"`` misread). Compares two readings of the same ink."""
     value = 1.0 if parse_area(" ".join(w.text for w in words)) else 0.0
     for w in words:
         t = w.text.strip(_STRIP)
         length = parse_plan_length(t) or parse_plan_length(repair_imperial(t))
-        long_enough = length is not None and (length.notation in ("m", "ft-in") or length.mm >= 100)
+        long_enough = length is not None and (length.notation == "ft-in" if imperial else
+                                              length.notation == "m" or length.mm >= 100)
         if parse_tag(t) or parse_level(t) is not None or long_enough:
             value += 1.0
         elif t.isalpha() and len(t) >= 3 and room_name(t, 1.0) is not None and w.confidence >= 0.7:
@@ -133,22 +135,29 @@ def plan_value(words: list[Word]) -> float:
     return value
 
 
+def _wordlike(text: str) -> bool:
+    """Three letters or more, and letters three quarters of it (``KovuZiva``; not ``So7/t`` for ``5'-7"``)."""
+    letters = sum(c.isalpha() for c in text)
+    return letters >= 3 and letters >= 0.75 * len(text)
+
+
 def _fold(text: str) -> str:
     """``text`` without accents and umlauts, lower case (``Küche`` -> ``kuche``)."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
 
 
-def better_reading(page_words, crop_words) -> bool:
+def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
     """Whether the crop's reading of a text line replaces the page's (``page_words`` inside the crop, maybe
     none): it holds more plan elements (a tag, area or length the page reading lost or garbled), or the same
     words with the language's letters the page reading (``eng``) dropped (``Küche`` for ``Kuche``). Never
-    where the page reading has a word of letters read with a confidence under :data:`_DOUBTFUL`: a label in
-    a script Tesseract is not set up for reads so, and the crop's surer reading of it is no name either."""
+    where the page reading has a word of letters (:func:`_wordlike`) read with a confidence under
+    :data:`_DOUBTFUL`: a label in a script Tesseract is not set up for reads so, and the crop's surer reading
+    of it is no name either."""
     if not crop_words:
         return False
-    if any(sum(c.isalpha() for c in w.text) >= 3 and w.confidence < _DOUBTFUL for w in page_words):
+    if any(_wordlike(w.text) and w.confidence < _DOUBTFUL for w in page_words):
         return False  # letters the page reader doubted: a script it cannot read (Greek read "KovuZiva")
-    crop, page = plan_value(crop_words), plan_value(page_words)
+    crop, page = plan_value(crop_words, imperial), plan_value(page_words, imperial)
     if crop > page:
         return True
     a, b = " ".join(w.text for w in page_words), " ".join(w.text for w in crop_words)
@@ -171,13 +180,15 @@ def better_reading(page_words, crop_words) -> bool:
     return page > 0 and sure and len(crop_words) < len(page_words) and alnum(b) >= alnum(a)
 
 
-def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) -> list[Line]:
+def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]],
+                   imperial: bool = False) -> list[Line]:
     """``lines`` (a page's) with each crop reading ``(crop box, its words in page pixels)`` that is the
     :func:`better_reading` of the upright page words inside the crop put in their place (crop words under
     :data:`_CROP_MIN_CONFIDENCE` aside). Where the crop's reading as a whole is not better, a page word whose
     one crop word spells it with the language's letters (``Kuche`` read ``Küche``, beside ``7,97`` read
     ``7,971``) takes that word's text and keeps its box, and a word the crop reads the same takes the surer
-    of the two confidences. The crops' words come in as lines of their own."""
+    of the two confidences. The crops' words come in as lines of their own; ``imperial``: see
+    :func:`plan_value`."""
     upright = [w for ln in lines if round(ln.angle) == 0 for w in ln.words]
     replaced: set[int] = set()
     respelt: dict[int, Word] = {}  # page words whose letters the crop read better (Kuche -> Küche)
@@ -188,7 +199,7 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]]) ->
         # overlapping crops read the same ink: what one crop brought in is not brought in again
         words = [w for w in words if not any(centre_in(w.bbox, n.bbox) or centre_in(n.bbox, w.bbox)
                                              for ln in new for n in ln.words)]
-        if better_reading(inside, words):
+        if better_reading(inside, words, imperial):
             replaced.update(id(w) for w in inside)
             new += group_lines(words)
             continue
@@ -248,3 +259,9 @@ def tag_reading(box: Box, words: list[Word], page_words: list[Word], text_px: fl
                     (length and (length.notation in ("m", "ft-in") or length.mm >= 100)):
                 return False
     return bool(words or inside)
+
+
+def imperial_sheet(words: list[Word]) -> bool:
+    """Whether a plan is in feet and inches: three or more words with foot or inch marks (as
+    ``docpipe.structure.plan`` decides)."""
+    return sum(1 for w in words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3

@@ -77,6 +77,8 @@ def _w(text, box, conf=0.9):
     ([("215", 0.9)], [("275", 0.96)], False),
     ([], [("PA", 0.65)], False),  # an arrowhead read as letters
     ([("So7/t", 0.3)], [("5'-7\"", 0.83)], True),  # a length read as letters and marks: not a script's word
+    ([("EG-51", 0.95)], [("F651", 0.9)], False),  # a sure plan number is not cut short into a window tag
+    ([("EG-51", 0.5)], [("F651", 0.9)], True),
     (["lraum", "Ai"], ["Abstellraum"], True),  # a word in fragments where a door swing crosses it
 ])
 def test_which_reading_of_a_line_is_kept(page, crop, better):

@@ -158,9 +158,10 @@ def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
     if any(_wordlike(w.text) and w.confidence < _DOUBTFUL for w in page_words):
         return False  # letters the page reader doubted: a script it cannot read (Greek read "KovuZiva")
     crop, page = plan_value(crop_words, imperial), plan_value(page_words, imperial)
-    if crop > page:
-        return True
     a, b = " ".join(w.text for w in page_words), " ".join(w.text for w in crop_words)
+    if crop > page and not (page_words and min(w.confidence for w in page_words) >= _SURE
+                            and len(b.replace(" ", "")) < len(a.replace(" ", ""))):
+        return True  # (a sure reading is not cut short: the plan number EG-51 is no window tag F651)
     if crop < page or a == b:
         return False
     if _fold(a) == _fold(b):
@@ -226,6 +227,7 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]],
     return out + new
 
 
+_SURE = 0.9  # a page reading this sure is not replaced by a shorter one
 _CROP_MIN_CONFIDENCE = 0.4  # crop words read less surely are guesses (at marks, frames, arrowheads)
 _DOUBTFUL = 0.55  # as docpipe.drawing.areas.room_name: letters read less surely are no name
 _TAG_CONFIDENCE = 0.6  # a reading with a character whitelist reports no confidence of its own

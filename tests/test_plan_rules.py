@@ -69,3 +69,25 @@ def test_a_name_read_in_one_line_with_a_lower_tag_and_a_wall_edge_is_still_over_
              Word(text="8,47", bbox=(2324, 1854, 2460, 1889), confidence=0.9)]
     page = Page(number=1, width=4000, height=3000, dpi=300, text_source="ocr", lines=group_lines(words))
     assert _rooms(page) == [("Schlafen", 8.47)]
+
+
+def test_an_imperial_string_misread_two_ways_takes_the_reading_its_chain_adds_up_with():
+    """``51-5"`` (the foot mark read as 1), ``g'-6"`` (8 or 9 feet), ``55"`` (5'-5" with the foot mark lost):
+    the chain's overall decides."""
+    from docpipe.drawing.chains import assign_chains, settle_by_sum
+    from docpipe.drawing.plan_dimensions import imperial_alternatives, parse_plan_length, repair_imperial
+    from docpipe.types import Dimension
+
+    def dim(text, x0, y, mm=None):
+        mm = mm or parse_plan_length(repair_imperial(text)).mm
+        return Dimension(text=text, kind="linear", nominal=mm, unit="mm", page=1, bbox=(x0, y, x0 + 90, y + 30),
+                         confidence=0.9)
+    for misread, printed_mm in (("51-5\"", 1651.0), ("g'-6\"", 2590.8), ("55\"", 1651.0)):
+        overall = 1524.0 + printed_mm + 1219.2
+        dims = [dim("5'-0\"", 100, 500), dim(misread, 400, 500), dim("4'-0\"", 700, 500),
+                dim("overall", 430, 600, overall)]
+        got = settle_by_sum(dims, [imperial_alternatives(d.text) for d in dims])
+        assert got[1].nominal == printed_mm and got[1].confidence < 0.9 and got[3].overall
+    # a chain that adds up as read keeps its readings
+    dims = [dim("5'-0\"", 100, 500), dim("g'-6\"", 400, 500), dim("14'-6\"", 430, 600)]
+    assert settle_by_sum(dims, [imperial_alternatives(d.text) for d in dims]) == assign_chains(dims)

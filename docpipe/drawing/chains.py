@@ -110,3 +110,36 @@ def chain_mismatches(dims: list[Dimension]) -> list[str]:
             reasons.append(f"dimension chain {cid}: the parts ({' + '.join(d.text for d in parts)}) add up to "
                            f"{total:g} mm, the overall {overall[0].text!r} is {overall[0].nominal:g} mm")
     return reasons
+
+
+def settle_by_sum(dims: list[Dimension], alternatives: list[list[float]]) -> list[Dimension]:
+    """:func:`assign_chains` of ``dims``, where a string with other readings (``alternatives[i]``: millimetre
+    values string ``i`` may have been printed as, e.g. an imperial ``g'-6"`` that is ``8'-6"`` or ``9'-6"``)
+    sits in a chain that does not add up, or finds no overall, as read, and one of those readings makes its
+    chain add up to an overall: the string takes that value, a tenth less sure. A chain that adds up as read,
+    or that no alternative mends, stays as read (and the check reports it)."""
+    raw = list(dims)
+    out = assign_chains(raw)
+    for i, alts in enumerate(alternatives):
+        if not alts or _adds_up(out, i):
+            continue
+        for v in alts:
+            trial = list(raw)
+            trial[i] = trial[i].model_copy(update={"nominal": v, "confidence": round(trial[i].confidence * 0.9, 4)})
+            chained = assign_chains(trial)
+            if _adds_up(chained, i):
+                raw, out = trial, chained
+                break
+    return out
+
+
+def _adds_up(dims: list[Dimension], i: int) -> bool:
+    """Whether string ``i`` is in a chain with an overall that its parts add up to."""
+    cid = dims[i].chain
+    if cid is None:
+        return False
+    ds = [d for d in dims if d.chain == cid]
+    overall = [d for d in ds if d.overall]
+    parts = [d for d in ds if not d.overall]
+    return len(overall) == 1 and len(parts) >= 2 and \
+        abs(sum(d.nominal or 0 for d in parts) - (overall[0].nominal or 0)) <= SUM_TOLERANCE_MM

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
-           "repair_imperial"]
+           "repair_imperial", "imperial_alternatives"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
 MM_PER_INCH = 25.4
@@ -122,3 +122,26 @@ def is_feet_inches(text: str) -> bool:
     t = text.strip(".,;:|")
     p = parse_plan_length(repair_imperial(t) if ("'" in t or "’" in t) else t)
     return p is not None and p.notation == "ft-in"
+
+
+def imperial_alternatives(text: str) -> list[float]:
+    """Other lengths (mm) an imperial string as OCR read it may have been printed as, beside what
+    :func:`repair_imperial` makes of it: a ``g`` for feet is ``9`` there and may be ``8`` (``g'-6"``); a foot
+    mark read as ``1`` (``51-5"`` for ``5'-5"``), or lost with the hyphen (``55"`` for ``5'-5"``). A chain's sum decides (:func:`docpipe.drawing.chains.settle_by_sum`)."""
+    s = text.strip()
+    out = []
+    if m := re.match(r"^([\d]*)g([\d]*)(['’′].*)$", s):
+        p = parse_plan_length(repair_imperial(f"{m[1]}8{m[2]}{m[3]}"))
+        if p is not None:
+            out.append(p.mm)
+    if m := re.fullmatch(r"(\d{1,2})1[-–](\d{1,2})\s?([\"”″])", s):
+        p = parse_plan_length(f"{m[1]}'-{m[2]}\"")
+        if p is not None:
+            out.append(p.mm)
+    if m := re.fullmatch(r"(\d{2,4})\s?[\"”″]", s):  # the foot mark and hyphen lost: 55" for 5'-5"
+        for k in range(1, len(m[1])):
+            feet, inches = m[1][:k], m[1][k:]
+            p = parse_plan_length(f"{feet}'-{inches}\"")
+            if p is not None and (inches == "0" or not inches.startswith("0")):
+                out.append(p.mm)
+    return out

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 
 from ..drawing.areas import SQFT_M2, parse_area, room_name
-from ..drawing.chains import assign_chains
+from ..drawing.chains import settle_by_sum
 from ..drawing.levels import parse_level
-from ..drawing.plan_dimensions import parse_plan_length, repair_imperial, sheet_integer_unit
+from ..drawing.plan_dimensions import imperial_alternatives, parse_plan_length, repair_imperial, sheet_integer_unit
 from ..drawing.tags import parse_tag
 from ..geometry import centre_in, union
 from ..types import Dimension, Drawing, GroundedNumber, Line, Opening, Quantities, Room, Word
@@ -39,6 +39,7 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
     tables) whose words are no plan element."""
     used: set[int] = set()  # id() of words taken by an element
     rooms, openings, levels, dims = [], [], [], []
+    alternatives: list[list[float]] = []  # per dimension, other values it may have been printed as
     for view in views:
         skip = exclude if view.number == 1 else []
         lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
@@ -46,9 +47,11 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
         rooms += _rooms(view, lines, used, imperial)
         openings += _openings(view, lines, used)
         levels += _levels(view, lines, used)
-        dims += _dimensions(view, lines, used, imperial)
+        found = _dimensions(view, lines, used, imperial)
+        dims += found
+        alternatives += [imperial_alternatives(d.text) if imperial else [] for d in found]
     drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
-    drawing.dimensions = assign_chains(dims)
+    drawing.dimensions = settle_by_sum(dims, alternatives)
     drawing.quantities = _quantities(rooms, openings)
     return drawing
 

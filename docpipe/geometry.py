@@ -57,3 +57,9 @@ def mostly_inside(a: Box, b: Box, share: float = 0.5) -> bool:
     """True when more than ``share`` (0-1) of ``a``'s area lies inside ``b``; False for a degenerate ``a``."""
     own = (a[2] - a[0]) * (a[3] - a[1])
     return own > 0 and intersection(a, b) / own > share
+
+
+def near(a: Box, b: Box) -> bool:
+    """Within two text heights of each other (boxes in one frame; the height is the taller box's)."""
+    h = max(a[3] - a[1], b[3] - b[1])
+    return max(a[0] - b[2], b[0] - a[2]) <= 2 * h and max(a[1] - b[3], b[1] - a[3]) <= 2 * h

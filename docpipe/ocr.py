@@ -277,3 +277,12 @@ def sort_reading_order(lines: list[Line], band: float) -> list[Line]:
     """Top to bottom in bands of about one text height, left to right within a band."""
     band = max(band, 1.0)
     return sorted(lines, key=lambda ln: (round(((ln.bbox[1] + ln.bbox[3]) / 2) / band), ln.bbox[0]))
+
+
+def effective_dpi(text_px: float | None) -> int:
+    """The resolution to tell Tesseract, from the letters' height in the image it reads: body text of
+    ~18 px is ~200 dpi. Telling it 300 for upscaled low-resolution scans cost 3 points of word CER on FUNSD
+    (0.144 vs 0.174); the nominal dpi of an image is often missing or wrong."""
+    if not text_px:
+        return 300
+    return int(min(1200, max(70, round(200 * text_px / 18))))

@@ -1,4 +1,4 @@
-"""Small text on building plans read again in crops (docpipe.drawing.plan_text, docpipe.read.read_plan_text):
+"""Small text on building plans read again in crops (docpipe.drawing.plan_text, docpipe.read_regions.read_plan_text):
 text lines found in the ink once walls and straight lines are gone, and which reading of a line is kept.
 Synthetic pages drawn here; no seed of the plan evaluation (5000 on) is used.
 """
@@ -6,7 +6,12 @@ Synthetic pages drawn here; no seed of the plan evaluation (5000 on) is used.
 import numpy as np
 import pytest
 
-from docpipe.drawing.plan_text import better_reading, clean_plan_ink, merge_readings, text_line_boxes
+from docpipe.drawing.plan_text import (
+    better_reading,
+    clean_plan_ink,
+    merge_readings,
+    text_line_boxes,
+)
 from docpipe.ocr import group_lines
 from docpipe.synth.canvas import Canvas
 from docpipe.synth.fonts import font
@@ -143,7 +148,7 @@ def test_read_plan_text_reads_what_the_page_reading_lost_and_respells_the_room_n
     name without its umlaut gets both from the crops."""
     from docpipe.ocr import OcrEngine
     from docpipe.options import OcrOptions
-    from docpipe.read import read_plan_text
+    from docpipe.read_regions import read_plan_text
 
     cv, dim, _, name, area = _sheet()
     page_words = [_w("3600", dim, 0.95), _w("Kuche", name, 0.9), _w("8,47", (area[0], area[1], area[0] + 80, area[3])),

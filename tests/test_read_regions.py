@@ -72,7 +72,7 @@ def test_slanted_text_is_read_along_its_line():
 
 
 def test_a_misread_tail_does_not_lose_the_size():
-    from docpipe.read import _leading_dimension
+    from docpipe.read_regions import _leading_dimension
     from docpipe.types import Line, Word
 
     words = [Word(text=t, bbox=(x, 0, x + 40, 30), confidence=0.8) for t, x in (("70.5", 0), ("a", 60), ("7", 90))]
@@ -85,7 +85,7 @@ def test_a_misread_tail_does_not_lose_the_size():
 def test_slant_from_the_letters_when_no_line_runs_along_them():
     from PIL import ImageDraw, ImageFont
 
-    from docpipe.read import _slant
+    from docpipe.read_regions import _slant
 
     tile = Image.new("L", (360, 80), 255)
     ImageDraw.Draw(tile).text((20, 10), "45,0°", font=ImageFont.truetype(

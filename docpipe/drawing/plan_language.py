@@ -2,7 +2,7 @@
 
 Serves floor plans in English, German, French and Dutch: their room names, plan titles and title-block words
 say the language where an invoice's function words (``docpipe.language``) are too few. The reader reads the
-labels again in that language alone (``docpipe.read.read_plan_text``): Tesseract reading ``eng+deu`` still
+labels again in that language alone (``docpipe.read_regions.read_plan_text``): Tesseract reading ``eng+deu`` still
 takes the English model's ``Kuche`` for ``Küche``; ``deu`` alone reads the umlaut. Words are compared without
 accents and case, as an English reading gives them (``Kuche``, ``Sejour``, ``Entree``).
 """

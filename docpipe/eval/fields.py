@@ -199,7 +199,7 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
 
 # The modules whose code decides what the reader sees: a change to any of them makes cached pages stale. The
 # reader's options enter as their default values (not options.py's text, which other stages' options share).
-_READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py", "language.py")
+_READER_CODE = ("ingest.py", "orient.py", "ocr.py", "read.py", "read_regions.py", "language.py")
 
 
 @functools.cache

@@ -262,6 +262,7 @@ class PageReader:
 
         def _height(im):  # a flattened image measures its own letters: the grey photo's blobs were specks
             return heights[0] if im is image else "measure"
+
         receipt = None  # whether the page's lines read as a receipt: asked once, when needed
         lang = None  # the languages of the kept reading (None: the first reading's)
         if opts.lang == AUTO:
@@ -282,10 +283,10 @@ class PageReader:
             receipt = self.page_kind(image, raster, group_lines(words)) == "receipt"
         if receipt and not _date_lines(group_lines(words)):
             # Till receipts print their date once, in thin type, and a damaged date is the most common miss of
-            # their reading (the line read as 'Date a 0 AS 16:01: 18'): Tesseract's single-block mode (psm 6)
-            # segments such a receipt differently and often reads the line the page mode lost. The page is read
-            # that way only when its reading holds no date at all, and only its date lines are taken, in
-            # place of the words they cover.
+            # their reading (the date's digits read as stray letters and fragments): Tesseract's single-block mode
+            # (psm 6) segments such a receipt differently and often reads the line the page mode lost. The page
+            # is read that way only when its reading holds no date at all, and only its date lines are taken,
+            # in place of the lines they overlap.
             again = run("ocr_date", "ocr", lambda: self.read_words(read_image, psm=6, lang=lang,
                                                                    height=_height(read_image)))
             words = _with_lines(words, _date_lines(group_lines(again)))

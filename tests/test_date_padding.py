@@ -1,4 +1,4 @@
-"""A numeric date whose day and month are zero-padded differently ('7-04-18') is suspect: date printers pad
+"""A numeric date whose day and month are zero-padded differently ('4-06-19') is suspect: date printers pad
 both or neither, so OCR probably lost a digit (docpipe.structure.dates.mixed_padding). Generated dates."""
 
 import datetime as dt
@@ -26,7 +26,7 @@ def test_padding_rule(seed):
     assert not mixed_padding(f"{d.day:02d}{sep}{d.month:02d}{sep}{year}")  # padded both
     assert not mixed_padding(f"{d.day}{sep}{d.month}{sep}{year}")  # padded neither
     if d.month < 10 and d.day >= 10:
-        # the day's first digit lost: '27-04-18' read as '7-04-18'
+        # the day's first digit lost: '24-06-19' read as '4-06-19'
         assert mixed_padding(f"{d.day % 10}{sep}{d.month:02d}{sep}{year}")
     if d.month >= 10 and d.day < 10:
         assert not mixed_padding(f"{d.day}{sep}{d.month}{sep}{year}")  # '7/12/2018': cannot be told

@@ -55,7 +55,7 @@ def test_lot_and_premises_numbers_are_not_postcodes(seed):
 
 @pytest.mark.parametrize("seed", range(60))
 def test_address_ends_with_its_country(seed):
-    """The postcode row ends with the country ('..., Kuala Lumpur, Malaysia'): a short row under it is the
+    """The postcode row ends with the country ('..., 75001 Paris, France'): a short row under it is the
     outlet's name, not part of the address; without the country, a short row is still taken (a state, a region)."""
     rng = random.Random(seed)
     name = f"{name_words(rng, (1, 2), upper=True)} SDN BHD"

@@ -34,9 +34,9 @@ MIXED_PADDING = 0.5
 
 
 def mixed_padding(text: str) -> bool:
-    """Whether a numeric date pads its day and month differently: ``7-04-18``, ``07/4/2018``. Date printers
+    """Whether a numeric date pads its day and month differently: ``4-06-19``, ``09/3/2021``. Date printers
     (tills, invoicing software) use one format, padding both or neither, so one of the two lost a digit to OCR
-    (the thin first digit of a thermal print: ``27-04-18`` read as ``7-04-18``). Where the other part is 10 or
+    (the thin first digit of a thermal print: ``24-06-19`` read as ``4-06-19``). Where the other part is 10 or
     more (``7/12/2018``) the padding cannot be told and the date is not suspect."""
     m = _NUMERIC.search(text)
     if not m:

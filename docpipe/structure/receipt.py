@@ -289,7 +289,7 @@ def _address(view: PageView, rows: list[_Row], kinds: list[str], start: int, end
 
 
 # Country names an address ends with (postal addresses of every class of document put the country last): after
-# 'Kuala Lumpur, Malaysia' or '75001 Paris, France' the next short row is a branch or outlet name, not the address.
+# '10115 Berlin, Germany' or '75001 Paris, France' the next short row is a branch or outlet name, not the address.
 _COUNTRIES = frozenset({
     "malaysia", "singapore", "indonesia", "thailand", "philippines", "brunei", "vietnam", "india", "china",
     "hong kong", "japan", "australia", "new zealand", "united kingdom", "uk", "england", "scotland", "wales",
@@ -300,7 +300,7 @@ _COUNTRIES = frozenset({
 
 
 def _ends_with_country(text: str) -> bool:
-    """Whether the address row ``text`` ends with a country name ('..., Kuala Lumpur, Malaysia')."""
+    """Whether the address row ``text`` ends with a country name ('..., 75001 Paris, France')."""
     words = re.sub(r"[^\w\s.]", " ", text).lower().replace(".", " ").split()
     return any(" ".join(words[-n:]) in _COUNTRIES for n in (1, 2) if len(words) >= n)
 

@@ -43,18 +43,22 @@ _TOKEN = re.compile(r"[^\W\d_][^\W\d_.']*", re.U)
 TESSERACT = {"deu": "deu", "fra": "fra", "nld": "nld"}
 
 
+def vote(tokens: Iterable[str], vocab: dict[str, frozenset[str]], min_hits: int) -> str:
+    """The language of ``vocab`` (``eng`` and others) whose words ``tokens`` hold most: at least ``min_hits`` and
+    more than any other language, ``eng`` included; ``eng`` when none is clear. Words several languages share
+    ('de', 'date', 'total', 'plan') count for each."""
+    hits = dict.fromkeys(vocab, 0)
+    for tok in tokens:
+        for lang, words in vocab.items():
+            hits[lang] += tok in words
+    best = max((lg for lg in vocab if lg != "eng"), key=lambda lg: hits[lg])
+    others = [hits[lg] for lg in vocab if lg != best]
+    return best if hits[best] >= min_hits and hits[best] > max(others) else "eng"
+
+
 def detect(words: Iterable[str]) -> str:
     """``eng``, ``deu``, ``fra`` or ``nld`` for the words of a page (``eng`` when nothing else is clear)."""
-    hits = dict.fromkeys(_WORDS, 0)
-    for w in words:
-        for tok in _TOKEN.findall(w.casefold()):
-            for lang, vocab in _WORDS.items():
-                if tok in vocab:
-                    hits[lang] += 1
-    # Words several languages share ('de', 'date', 'total') count for each; the winner needs a clear lead.
-    best = max(("deu", "fra", "nld"), key=lambda lg: hits[lg])
-    others = [hits[lg] for lg in _WORDS if lg != best]
-    return best if hits[best] >= MIN_HITS and hits[best] > max(others) else "eng"
+    return vote((tok for w in words for tok in _TOKEN.findall(w.casefold())), _WORDS, MIN_HITS)
 
 
 def second_pass_lang(words: Iterable[str]) -> str | None:

@@ -176,3 +176,9 @@ def normalise_vat_id(text: str) -> str | None:
     """A VAT ID in its compact form ('DE 123 456 789' -> 'DE123456789') when it matches a known format."""
     s = re.sub(r"[\s.\-]", "", _clean(text)).upper()
     return s if VAT_RE.fullmatch(s) else None
+
+
+def fold_accents(text: str) -> str:
+    """``text`` without accents and umlauts, lower case (``Küche`` -> ``kuche``), as an English OCR reading
+    gives such words."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()

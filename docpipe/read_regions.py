@@ -242,11 +242,11 @@ def read_plan_text(engine: OcrEngine, image: Image.Image, lines: list[Line], tex
     ``Kuche``); the tag-sized crops that reading leaves without a clean tag are stacked
     again and read with the tags' characters only. Crops on vertical text lines are left to the vertical
     pass. Two Tesseract runs a page, whatever the number of crops (at most :data:`_PLAN_MAX_CROPS`)."""
+    from .drawing.plan_dimensions import imperial_sheet
     from .drawing.plan_language import plan_language
     from .drawing.plan_text import (
         clean_plan_ink,
         crop_box,
-        imperial_sheet,
         merge_readings,
         tag_reading,
         text_line_boxes,

@@ -18,7 +18,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PlanLength", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
+__all__ = ["PlanLength", "imperial_sheet", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
            "repair_imperial", "imperial_alternatives"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
@@ -145,3 +145,9 @@ def imperial_alternatives(text: str) -> list[float]:
             if p is not None and (inches == "0" or not inches.startswith("0")):
                 out.append(p.mm)
     return out
+
+
+def imperial_sheet(words) -> bool:
+    """Whether a plan is in feet and inches: three or more of its words (:class:`docpipe.types.Word`) with foot
+    or inch marks."""
+    return sum(1 for w in words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3

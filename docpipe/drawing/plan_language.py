@@ -10,8 +10,10 @@ accents and case, as an English reading gives them (``Kuche``, ``Sejour``, ``Ent
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from ..language import vote
+from ..normalize import fold_accents
 
 __all__ = ["plan_language"]
 
@@ -35,19 +37,8 @@ _WORDS: dict[str, frozenset[str]] = {
 _TOKEN = re.compile(r"[^\W\d_]+", re.U)
 
 
-def _fold(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
 def plan_language(words: Iterable[str]) -> str:
     """``eng``, ``deu``, ``fra`` or ``nld``: the language whose plan words the sheet prints most (at least
-    :data:`MIN_HITS`, more than any other); ``eng`` when none is clear. Words several languages share
-    (``plan``, ``garage``, ``architect``) count for each."""
-    hits = dict.fromkeys(_WORDS, 0)
-    for w in words:
-        for tok in _TOKEN.findall(_fold(w)):
-            for lang, vocab in _WORDS.items():
-                hits[lang] += tok in vocab
-    best = max(_WORDS, key=lambda lg: hits[lg])
-    others = [hits[lg] for lg in _WORDS if lg != best]
-    return best if hits[best] >= MIN_HITS and hits[best] > max(others) else "eng"
+    :data:`MIN_HITS`, more than any other); ``eng`` when none is clear (:func:`docpipe.language.vote`). Words
+    several languages share (``plan``, ``garage``, ``architect``) count for each."""
+    return vote((tok for w in words for tok in _TOKEN.findall(fold_accents(w))), _WORDS, MIN_HITS)

@@ -10,12 +10,11 @@ the reader reads again (``docpipe.read``). Image analysis only: nothing here cal
 
 from __future__ import annotations
 
-import unicodedata
-
 import cv2
 import numpy as np
 
 from ..geometry import centre_in, union
+from ..normalize import fold_accents
 from ..ocr import group_lines
 from ..types import Line, Word
 from .areas import parse_area, room_name
@@ -23,7 +22,7 @@ from .levels import parse_level
 from .plan_dimensions import parse_plan_length, repair_imperial
 from .tags import parse_tag
 
-__all__ = ["better_reading", "clean_plan_ink", "crop_box", "imperial_sheet", "merge_readings", "plan_value",
+__all__ = ["better_reading", "clean_plan_ink", "crop_box", "merge_readings", "plan_value",
            "tag_reading", "text_line_boxes"]
 
 Box = tuple[int, int, int, int]
@@ -141,11 +140,6 @@ def _wordlike(text: str) -> bool:
     return letters >= 3 and letters >= 0.75 * len(text)
 
 
-def _fold(text: str) -> str:
-    """``text`` without accents and umlauts, lower case (``Küche`` -> ``kuche``)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
 def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
     """Whether the crop's reading of a text line replaces the page's (``page_words`` inside the crop, maybe
     none): it holds more plan elements (a tag, area or length the page reading lost or garbled), or the same
@@ -164,7 +158,7 @@ def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
         return True  # (a sure reading is not cut short: the plan number EG-51 is no window tag F651)
     if crop < page or a == b:
         return False
-    if _fold(a) == _fold(b):
+    if fold_accents(a) == fold_accents(b):
         return not b.isascii()
     sure = min(w.confidence for w in crop_words) >= 0.8
     # the same value, the page's word part of the crop's (7'-6" read 6", 1135 read 135: characters at the
@@ -208,7 +202,7 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]],
             same = [c for c in words if centre_in(c.bbox, w.bbox) or centre_in(w.bbox, c.bbox)]
             if len(same) != 1:
                 continue
-            if same[0].text != w.text and _fold(same[0].text) == _fold(w.text) and not same[0].text.isascii():
+            if same[0].text != w.text and fold_accents(same[0].text) == fold_accents(w.text) and not same[0].text.isascii():
                 respelt[id(w)] = w.model_copy(update={"text": same[0].text})
             elif same[0].text == w.text and same[0].confidence > w.confidence:
                 # two readings of the word agree: as sure as the surer of them ("Schlafen" at 0.4 on the page
@@ -261,9 +255,3 @@ def tag_reading(box: Box, words: list[Word], page_words: list[Word], text_px: fl
                     (length and (length.notation in ("m", "ft-in") or length.mm >= 100)):
                 return False
     return bool(words or inside)
-
-
-def imperial_sheet(words: list[Word]) -> bool:
-    """Whether a plan is in feet and inches: three or more words with foot or inch marks (as
-    ``docpipe.structure.plan`` decides)."""
-    return sum(1 for w in words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3

@@ -23,7 +23,13 @@ import re
 from ..drawing.areas import SQFT_M2, parse_area, room_name
 from ..drawing.chains import settle_by_sum
 from ..drawing.levels import parse_level
-from ..drawing.plan_dimensions import imperial_alternatives, parse_plan_length, repair_imperial, sheet_integer_unit
+from ..drawing.plan_dimensions import (
+    imperial_alternatives,
+    imperial_sheet,
+    parse_plan_length,
+    repair_imperial,
+    sheet_integer_unit,
+)
 from ..drawing.tags import parse_tag
 from ..geometry import centre_in, union
 from ..types import Dimension, Drawing, GroundedNumber, Line, Opening, Quantities, Room, Word
@@ -43,7 +49,7 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
     for view in views:
         skip = exclude if view.number == 1 else []
         lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
-        imperial = _imperial(lines)
+        imperial = imperial_sheet(w for ln in lines for w in ln.words)
         rooms += _rooms(view, lines, used, imperial)
         openings += _openings(view, lines, used)
         levels += _levels(view, lines, used)
@@ -233,11 +239,6 @@ def _levels(view: PageView, lines: list[Line], used: set[int]) -> list[GroundedN
 
 
 # -- dimensions -------------------------------------------------------------------------------------------
-
-def _imperial(lines: list[Line]) -> bool:
-    """Whether the sheet is in feet and inches: three or more strings with foot or inch marks."""
-    return sum(1 for ln in lines for w in ln.words if "'" in w.text or '"' in w.text or "’" in w.text) >= 3
-
 
 def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: bool) -> list[Dimension]:
     texts = [_clean(w) for ln in lines for w in ln.words if id(w) not in used]

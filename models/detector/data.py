@@ -10,7 +10,7 @@ Page ``i`` of split ``train`` is drawn from ``numpy.random.default_rng([TRAIN_SE
 ``VAL_SEED``: the held-out pages come from a different seed range, and the same index gives the same page.
 
 **Augmentation** (training only, our own, on the cached image): scale jitter of the long side, zoomed crops of
-drawings (real drawings are often cropped views with larger text), small rotations with the boxes rotated too,
+drawings and floor plans (real drawings are often cropped views with larger text), small rotations with the boxes rotated too,
 contrast/gamma, blur and noise.
 
 **Targets** (TTFNet): per class an elliptical Gaussian heatmap, peak 1 at each box centre; box distances
@@ -43,9 +43,15 @@ DIMENSION = LABEL_INDEX["dimension"]
 
 
 def kind_for(index: int) -> str:
-    """Deterministic mix of page kinds: 10 drawings, 6 invoices, 2 receipts, 2 letters in every 20 pages."""
+    """Deterministic mix of page kinds: 8 drawings, 3 floor plans, 5 invoices, 2 receipts, 2 letters in every
+    20 pages (before the plan classes: 10 drawings, 6 invoices, 2 receipts, 2 letters)."""
     r = index % 20
-    return "drawing" if r < 10 else "invoice" if r < 16 else "receipt" if r < 18 else "other"
+    return ("drawing" if r < 8 else "plan" if r < 11 else "invoice" if r < 16 else "receipt" if r < 18
+            else "other")
+
+
+LANDSCAPE_KINDS = ("drawing", "plan")
+"""Kinds rendered on landscape sheets (zoomed-crop augmentation, batched together)."""
 
 
 def _render(split: str, index: int):
@@ -73,7 +79,7 @@ def render_entry(split: str, index: int) -> dict:
     s = CACHE_SIDE / max(im.size)
     size = (max(1, round(im.width * s)), max(1, round(im.height * s)))
     small = im.resize(size, Image.Resampling.BILINEAR)
-    dims = list(page.truth.dimensions) if kind == "drawing" and page.truth is not None else []
+    dims = list(page.truth.dimensions) if kind in LANDSCAPE_KINDS and page.truth is not None else []
     boxes, labels, vert = [], [], []
     for r in page.regions:
         if r.label not in LABEL_INDEX:
@@ -159,7 +165,7 @@ def augment(entry: dict, rng: np.random.Generator, side: int) -> tuple[np.ndarra
     im = Image.fromarray(entry["image"])
     boxes = entry["boxes"].copy()
     labels, vert = entry["labels"].copy(), entry["vert"].copy()
-    if str(entry["kind"]) == "drawing" and rng.random() < 0.3:
+    if str(entry["kind"]) in LANDSCAPE_KINDS and rng.random() < 0.3:
         # zoomed crop: a window of 35-80% of the sheet, like a cropped view; boxes cut by the window are kept
         # only when most of them stays visible
         W, H = im.size
@@ -288,8 +294,8 @@ def collate(items: list[dict]) -> dict:
 def orientation_batches(paths: list[Path], batch: int, rng: np.random.Generator) -> list[list[int]]:
     """Batches of indices whose pages share an orientation (landscape drawings vs portrait invoices), so that
     padding to a common size wastes little."""
-    land = [i for i, p in enumerate(paths) if kind_for(int(p.stem)) == "drawing"]
-    port = [i for i, p in enumerate(paths) if kind_for(int(p.stem)) != "drawing"]
+    land = [i for i, p in enumerate(paths) if kind_for(int(p.stem)) in LANDSCAPE_KINDS]
+    port = [i for i, p in enumerate(paths) if kind_for(int(p.stem)) not in LANDSCAPE_KINDS]
     out = []
     for group in (land, port):
         g = list(rng.permutation(group))

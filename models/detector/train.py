@@ -130,6 +130,41 @@ def validate(model, paths: list[Path], side: int) -> dict:
     return per_class_ap(pages)
 
 
+def init_from(model, path: Path) -> str:
+    """Warm start: copy every weight of the file at ``path`` into ``model``. The file's classes must be a prefix
+    of the model's (classes are appended, never reordered): the heatmap head's channels of the old classes are
+    copied, the new channels keep the fresh initialisation of :class:`~docpipe.detect.model.RegionNet`
+    (weights N(0, 0.01), bias at the focal-loss prior 0.01). Returns a line for the log."""
+    import torch
+
+    ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    old = list(ckpt["config"]["classes"])
+    new = list(model.cfg.classes)
+    if new[:len(old)] != old:
+        raise ValueError(f"{path}: its classes {old} are not a prefix of the model's {new}")
+    for k in ("stem", "widths", "depths", "neck", "head_blocks"):
+        if k in ckpt["config"] and k in model.cfg.to_dict() and ckpt["config"][k] != model.cfg.to_dict()[k]:
+            raise ValueError(f"{path}: network differs ({k} {ckpt['config'][k]} != {model.cfg.to_dict()[k]})")
+    sd = model.state_dict()
+    partial = []
+    with torch.no_grad():
+        for k, v in ckpt["state_dict"].items():
+            if k not in sd:
+                raise ValueError(f"{path}: unexpected weight {k}")
+            if sd[k].shape == v.shape:
+                sd[k].copy_(v)
+            elif k.startswith("heat.") and sd[k].shape[1:] == v.shape[1:] and v.shape[0] == len(old):
+                sd[k][:len(old)].copy_(v)
+                partial.append(k)
+            else:
+                raise ValueError(f"{path}: weight {k} has shape {tuple(v.shape)}, model {tuple(sd[k].shape)}")
+        missing = [k for k in sd if k not in ckpt["state_dict"]]
+    if missing:
+        raise ValueError(f"{path}: weights missing for {missing}")
+    return (f"warm start from {path}: all {len(sd)} tensors copied ({', '.join(partial) or 'none'} for the first "
+            f"{len(old)} channels only); new classes: {new[len(old):] or 'none'}")
+
+
 def save(model, cfg, path: Path, meta: dict) -> None:
     import torch
 
@@ -160,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ema", type=float, default=0.995, help="decay of the weight average")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tiny", action="store_true", help="tiny network (smoke tests of this recipe)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="warm start from this weights file (same network; classes it lacks are new heatmap "
+                    "channels, see init_from)")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -181,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     cfg = tiny_config(max_side=args.side) if args.tiny else DetectorConfig(max_side=args.side)
     model = build(cfg)
+    if args.init is not None:
+        _log(init_from(model, args.init))
     model.train()
     ema = copy.deepcopy(model).eval()
     for p in ema.parameters():

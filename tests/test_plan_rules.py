@@ -91,3 +91,36 @@ def test_an_imperial_string_misread_two_ways_takes_the_reading_its_chain_adds_up
     # a chain that adds up as read keeps its readings
     dims = [dim("5'-0\"", 100, 500), dim("g'-6\"", 400, 500), dim("14'-6\"", 430, 600)]
     assert settle_by_sum(dims, [imperial_alternatives(d.text) for d in dims]) == assign_chains(dims)
+
+
+def _imperial_chain(*items):
+    """A page of an imperial sheet: a chain of lengths on one dimension line (``items``: (text, x0) or
+    (text, x0, confidence)), words 30 px tall at y 500."""
+    return _page(*[(t, x, 500, *c) for t, x, *c in items])
+
+
+def test_feet_and_inches_whose_foot_mark_and_hyphen_were_lost_between_two_words():
+    """Imperial sheets: ``7`` ``6"`` read as two words close together is ``7'-6"`` (the foot mark and the
+    hyphen lost); a number further off on the line stays apart from the inch string beside it."""
+    page = _imperial_chain(("5'-0\"", 100), ("7", 600), ("6\"", 650), ("4'-0\"", 1100))
+    assert [(d.text, d.nominal) for d in _plan(page).dimensions] == \
+        [("5'-0\"", 1524.0), ("7 6\"", 2286.0), ("4'-0\"", 1219.2)]
+    page = _imperial_chain(("5'-0\"", 100), ("7", 600), ("6\"", 760), ("4'-0\"", 1100))  # 4 letter heights off
+    assert ("6\"", 152.4) in [(d.text, d.nominal) for d in _plan(page).dimensions]
+    from docpipe.drawing.plan_dimensions import repair_imperial
+    assert repair_imperial("7 6\"") == "7'-6\"" and repair_imperial("7 13\"") == "7 13\""
+
+
+def test_a_doubted_bare_inch_string_in_a_chain_of_feet_and_inches_without_overall_is_split():
+    """``55"`` read at 0.02 among feet-and-inch strings with no overall to check them: ``5'-5"``. A sure
+    ``36"`` stays, and so does ``10"`` (under a foot, printed as inches), and a chain with an overall lets the
+    sum decide."""
+    def nominal(text, conf, overall=None):
+        items = [("10'-9\"", 100), ("4'-0\"", 400), (text, 700, conf), ("6'-10\"", 1000)]
+        page = _imperial_chain(*items) if overall is None else _page(*[(t, x, 500, *c) for t, x, *c in items],
+                                                                     (overall, 500, 600))
+        return next(d.nominal for d in _plan(page).dimensions if d.text == text)
+    assert nominal("55\"", 0.02) == 1651.0
+    assert nominal("36\"", 0.9) == 914.4
+    assert nominal("10\"", 0.02) == 254.0
+    assert nominal("55\"", 0.02, overall="25'-4\"") == 1397.0  # adds up as read: 10'-9" + 4' + 55" + 6'-10"

@@ -221,3 +221,33 @@ def test_on_imperial_sheets_only_feet_and_inches_are_lengths():
     page, crop = [_w("7263", (10, 10, 40, 120))], [_w("7'-6\"", (10, 8, 40, 122), 0.86)]
     assert better_reading(page, crop, imperial=True) is True
     assert better_reading(page, crop) is False  # on a metric sheet 7263 is a length as good as any
+
+
+def test_on_imperial_sheets_a_length_the_page_read_as_letters_is_read_from_its_crop():
+    """Imperial sheets: the page read a feet-and-inch string as doubted letters (``TOO!`` for ``10'-0"``,
+    ``Sola`` for ``3'-11"``); its crop reads the length, even as doubtfully as Tesseract reads marks
+    (``46-6"`` at 0.15). On metric sheets the doubted letters stay a script the reader cannot read, and a crop
+    guess beside a page word that is a plan element stays out."""
+    box = (90, 90, 300, 140)
+    for page_text, crop_text, crop_conf, mm in (("TOO!", "10'-0\"", 0.7, 3048.0), ("Sola", "3-11\"", 0.0, 1193.8),
+                                                ("aE", "46-6\"", 0.15, 14173.2), ("OM", "7'-O\"", 0.36, 2133.6)):
+        lines = group_lines([_w(page_text, (100, 100, 200, 130), 0.1)])
+        crop = [_w(crop_text, (101, 100, 201, 130), crop_conf)]
+        out = merge_readings(lines, [(box, crop)], imperial=True)
+        assert [ln.text for ln in out] == [crop_text]
+        from docpipe.drawing.plan_dimensions import parse_plan_length, repair_imperial
+        assert parse_plan_length(repair_imperial(crop_text)).mm == mm
+    assert better_reading([_w("TOO!", (100, 100, 200, 130), 0.1)], [_w("10'-0\"", (101, 100, 201, 130), 0.7)]) \
+        is False  # metric sheets: doubted letters are a script the reader cannot read
+    assert [ln.text for ln in merge_readings(group_lines([_w("Sola", (100, 100, 200, 130), 0.1)]),
+                                             [(box, [_w("3-11\"", (101, 100, 201, 130), 0.0)])])] == ["Sola"]
+    lines = group_lines([_w("W1", (100, 100, 160, 130), 0.9)])  # a tag: the crop's doubted length stays out
+    assert [ln.text for ln in merge_readings(lines, [(box, [_w("1'-1\"", (101, 100, 161, 130), 0.1)])],
+                                             imperial=True)] == ["W1"]
+
+
+def test_on_imperial_sheets_a_length_read_as_printed_beats_one_that_needs_letters_repaired():
+    page, crop = [_w("9Q'-6\"", (10, 10, 90, 40), 0.33)], [_w("9'-6\"", (10, 10, 88, 40), 0.87)]
+    assert better_reading(page, crop, imperial=True) is True
+    assert better_reading(crop, page, imperial=True) is False
+    assert better_reading([_w("9Q'-6\"", (10, 10, 90, 40), 0.95)], crop, imperial=True) is False  # surer page

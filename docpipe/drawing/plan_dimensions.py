@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["PlanLength", "imperial_sheet", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
-           "repair_imperial", "imperial_alternatives"]
+           "repair_imperial", "imperial_alternatives", "LOST_MARKS"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
 MM_PER_INCH = 25.4
@@ -97,11 +97,15 @@ _FEET_DIGITS = str.maketrans({"A": "4", "T": "7", "g": "9", "q": "9", "Q": "9", 
                               "I": "1", "S": "5"})
 _INCH_DIGITS = str.maketrans({"Q": "0", "O": "0", "o": "0", "l": "1", "I": "1"})
 _LOST_FOOT = re.compile(r"^(\d{1,3})[-./](\d{1,2})\s?(\"|”|″)?$")
+# the foot mark and the hyphen both lost, the feet read as a word of their own: "7 6\"" for 7'-6" (a reader
+# joins a line's words with a space; whether the two words stand close enough is the caller's to check)
+LOST_MARKS = re.compile(r"^(\d{1,3})\s(\d{1,2})\s?([\"”″])$")
 
 
 def repair_imperial(text: str) -> str:
     """An imperial length as OCR misreads it, repaired, for sheets known to be imperial (elsewhere ``2-7`` is a
-    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), ``'/`` for ``'-``, an inch mark
+    range or a sheet number): a lost foot mark (``12-0"``, ``2-7``, ``2.6"``), the foot mark and hyphen lost
+    between two words (``7 6"``), ``'/`` for ``'-``, an inch mark
     read twice (``10'-0”"``), letters read
     for digits (``T'-6"``, ``A5'-0"``, ``g'-10"``, ``32'-Q"``, ``8'-o"``)."""
     s = text.strip().replace("'/", "'-").replace("’/", "’-")
@@ -110,7 +114,7 @@ def repair_imperial(text: str) -> str:
         feet = m[1].translate(_FEET_DIGITS)
         inches = re.sub(r"(?<=[-–—\s])([\dQOolI]{1,2})(?=\s?[\"”″]|$)", lambda k: k[1].translate(_INCH_DIGITS), m[3])
         s = feet + m[2] + inches
-    m = _LOST_FOOT.match(s)
+    m = _LOST_FOOT.match(s) or LOST_MARKS.match(s)
     if m and int(m[2]) < 12 and (m[3] or "." not in s):
         return f"{m[1]}'-{m[2]}\""
     return s

@@ -22,7 +22,7 @@ from .levels import parse_level
 from .plan_dimensions import parse_plan_length, repair_imperial
 from .tags import parse_tag
 
-__all__ = ["better_reading", "clean_plan_ink", "crop_box", "merge_readings", "plan_value",
+__all__ = ["better_reading", "clean_plan_ink", "crop_box", "feet_inches_words", "merge_readings", "plan_value",
            "tag_reading", "text_line_boxes"]
 
 Box = tuple[int, int, int, int]
@@ -134,6 +134,26 @@ def plan_value(words: list[Word], imperial: bool = False) -> float:
     return value
 
 
+def feet_inches_words(words: list[Word]) -> bool:
+    """Whether ``words`` (one or two) are each a feet-and-inches length (``10'-0"``, ``3-11"`` with its foot
+    mark lost: :func:`~docpipe.drawing.plan_dimensions.repair_imperial`): what an imperial sheet's dimension
+    line prints, and no room label, tag or note reads as."""
+    if not 1 <= len(words) <= 2:
+        return False
+    for w in words:
+        t = w.text.strip(_STRIP)
+        length = parse_plan_length(repair_imperial(t))
+        if length is None or length.notation != "ft-in" or not any(c in t for c in "'’\"”″"):
+            return False
+    return True
+
+
+def _as_printed(text: str) -> bool:
+    """Whether ``text`` parses as a feet-and-inches length without OCR repairs."""
+    length = parse_plan_length(text.strip(_STRIP))
+    return length is not None and length.notation == "ft-in"
+
+
 def _wordlike(text: str) -> bool:
     """Three letters or more, and letters three quarters of it (``KovuZiva``; not ``So7/t`` for ``5'-7"``)."""
     letters = sum(c.isalpha() for c in text)
@@ -149,8 +169,12 @@ def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
     of it is no name either."""
     if not crop_words:
         return False
-    if any(_wordlike(w.text) and w.confidence < _DOUBTFUL for w in page_words):
-        return False  # letters the page reader doubted: a script it cannot read (Greek read "KovuZiva")
+    if any(_wordlike(w.text) and w.confidence < _DOUBTFUL for w in page_words) and \
+            not (imperial and feet_inches_words(crop_words)):
+        # letters the page reader doubted: a script it cannot read (Greek read "KovuZiva"). Not where the crop
+        # reads feet and inches on an imperial sheet: there the page reader read a length as letters
+        # (``TOO!`` for ``10'-0"``, ``Sola`` for ``3'-11"``), no label reads ``10'-0"`` in its crop.
+        return False
     crop, page = plan_value(crop_words, imperial), plan_value(page_words, imperial)
     a, b = " ".join(w.text for w in page_words), " ".join(w.text for w in crop_words)
     if crop > page and not (page_words and min(w.confidence for w in page_words) >= _SURE
@@ -158,6 +182,11 @@ def better_reading(page_words, crop_words, imperial: bool = False) -> bool:
         return True  # (a sure reading is not cut short: the plan number EG-51 is no window tag F651)
     if crop < page or a == b:
         return False
+    # imperial sheets: one length the crop reads as printed where the page needed letters read for digits
+    # repaired (9Q'-6" on the page, 9'-6" at 0.87 in the crop; repaired, 9Q'-6" is 99'-6")
+    if imperial and len(page_words) == len(crop_words) == 1 and crop_words[0].confidence >= \
+            page_words[0].confidence and _as_printed(crop_words[0].text) and not _as_printed(page_words[0].text):
+        return True
     if fold_accents(a) == fold_accents(b):
         return not b.isascii()
     sure = min(w.confidence for w in crop_words) >= 0.8
@@ -190,7 +219,11 @@ def merge_readings(lines: list[Line], readings: list[tuple[Box, list[Word]]],
     new: list[Line] = []
     for box, words in readings:
         inside = [w for w in upright if centre_in(w.bbox, box) and id(w) not in replaced]
-        words = [w for w in words if w.confidence >= _CROP_MIN_CONFIDENCE]  # "4200" at 0.15 for a 1:100
+        # crop words read less surely are guesses ("4200" at 0.15 for a 1:100), except feet and inches on an
+        # imperial sheet where the page reading holds nothing a plan prints: Tesseract doubts a string of marks
+        # and digits it reads right (46-6" at 0.15, 3-11" at 0.0 where the page read "aE", "Sola")
+        if not (imperial and feet_inches_words(words) and plan_value(inside, imperial) == 0):
+            words = [w for w in words if w.confidence >= _CROP_MIN_CONFIDENCE]
         # overlapping crops read the same ink: what one crop brought in is not brought in again
         words = [w for w in words if not any(centre_in(w.bbox, n.bbox) or centre_in(n.bbox, w.bbox)
                                              for ln in new for n in ln.words)]

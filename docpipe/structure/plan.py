@@ -24,6 +24,7 @@ from ..drawing.areas import SQFT_M2, parse_area, room_name
 from ..drawing.chains import settle_by_sum
 from ..drawing.levels import parse_level
 from ..drawing.plan_dimensions import (
+    LOST_MARKS,
     imperial_alternatives,
     imperial_sheet,
     parse_plan_length,
@@ -57,7 +58,7 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
         dims += found
         alternatives += [imperial_alternatives(d.text) if imperial else [] for d in found]
     drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
-    drawing.dimensions = settle_by_sum(dims, alternatives)
+    drawing.dimensions = _split_bare_inches(settle_by_sum(dims, alternatives), alternatives)
     drawing.quantities = _quantities(rooms, openings)
     return drawing
 
@@ -255,6 +256,8 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: boo
                 if any(id(w) in used for w in run):
                     continue
                 text = " ".join(_clean(w) if k in (0, len(run) - 1) else w.text for k, w in enumerate(run))
+                if imperial and len(run) == 2 and LOST_MARKS.match(text) and not _close(*run):
+                    continue  # a number and an inch length apart on one line are two things, not 7'-6"
                 length = parse_plan_length(repair_imperial(text) if imperial else text, unit)
                 if length is None or (imperial and length.notation != "ft-in") or \
                         (length.notation in ("mm", "cm") and length.mm < _MIN_MM):
@@ -270,6 +273,38 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: boo
                 break
             i += 1
     return out
+
+
+_BARE_INCHES = re.compile(r"^(\d{2,4})\s?[\"”″]$")
+_DOUBTED_INCHES = 0.5  # a bare-inch reading less sure than this (times the rule's factor) is doubted
+
+
+def _split_bare_inches(dims: list[Dimension], alternatives: list[list[float]]) -> list[Dimension]:
+    """Imperial sheets: a foot or more printed as bare inches (``55"``) where every other string of its chain
+    is feet and inches, read doubtfully, is the feet-and-inch string whose foot mark and hyphen OCR lost
+    (``5'-5"``), when its digits split one way only into feet and inches. Only chains without an overall:
+    where there is one, the parts' sum decides (:func:`~docpipe.drawing.chains.settle_by_sum`). Such sheets
+    print a foot or more in feet and inches; a sure ``36"`` (a door's width, as some sheets print it) is kept."""
+    out = list(dims)
+    for i, d in enumerate(dims):
+        if d.chain is None or not _BARE_INCHES.match(d.text) or d.confidence >= _DOUBTED_INCHES or \
+                (d.nominal or 0) < 12 * 25.4:  # under a foot, inches are how such sheets print it
+            continue
+        chain = [o for o in dims if o.chain == d.chain and o is not d]
+        if any(o.overall for o in chain) or len(chain) < 2 or \
+                not all(re.match(r"^\d{1,3}\s?['’′]", o.text) for o in chain):
+            continue
+        splits = [v for v in alternatives[i] if v != d.nominal]
+        if len(splits) == 1:
+            out[i] = d.model_copy(update={"nominal": splits[0], "confidence": round(d.confidence * 0.9, 4)})
+    return out
+
+
+def _close(a: Word, b: Word) -> bool:
+    """Whether ``b`` follows ``a`` on its line within a letter height and a half: room for the foot mark and
+    the hyphen OCR lost between the feet and the inches of an imperial string (``7`` ``6"`` for ``7'-6"``)."""
+    h = max(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+    return 0 <= b.bbox[0] - a.bbox[2] <= 1.5 * h
 
 
 def _quantities(rooms: list[Room], openings: list[Opening]) -> Quantities:

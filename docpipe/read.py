@@ -379,7 +379,9 @@ class PageReader:
             return page
         with CpuMeter() as m:
             px = text.text_px if text.text_px is not None else estimate_text_height(text.image)
-            lines = region_dimension_lines(self.ocr, text.image, props, px)
+            # on plan pages feet and inches are dimensions too: a vertical 8'-6" the vertical pass read as
+            # letters is read again in its region (imperial sheets; part drawings keep their grammar)
+            lines = region_dimension_lines(self.ocr, text.image, props, px, reads)
         text.passes["dimension_ocr"] = text.passes.get("dimension_ocr", 0.0) + m.seconds
         kept = [ln for ln in page.lines if not any(mostly_inside(ln.bbox, new.bbox) for new in lines)
                 or reads(ln.text)]

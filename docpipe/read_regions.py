@@ -32,8 +32,15 @@ _STRIP_GAP_MAX = 3 * _REGION_LETTER_PX
 # and fit letters on the psm-6 reading found the same 63 of 80 eDOCr2 dimensions as none (CER 0.056 both).
 
 
-def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_px: float | None) -> list[Line]:
-    """Dimension lines read in ``regions`` (see :meth:`PageReader.read_dimension_regions`), page coordinates."""
+def _is_dimension(text: str) -> bool:
+    return read_dimension(text) is not None
+
+
+def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_px: float | None,
+                           reads=_is_dimension) -> list[Line]:
+    """Dimension lines read in ``regions`` (see :meth:`PageReader.read_dimension_regions`), page coordinates;
+    ``reads(text)``: whether a crop's line is a dimension (by default the part-drawing grammar,
+    :func:`docpipe.drawing.repairs.read_dimension`; on building plans feet and inches too)."""
     gray = image.convert("L")
     scale = min(3.0, max(0.5, _REGION_LETTER_PX / text_px)) if text_px else 1.0
     crops = []  # (turned crop image scaled, crop box on the page, map from turned-crop point to crop point, angle)
@@ -64,13 +71,13 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
     # The block reading (psm 6) of every crop first; the sparse reading (psm 11) only of the crops it left
     # without a dimension: an upright crop, and a slanted one whose upright crop is still unread (one strip
     # each: one Tesseract process per mode, not one per crop).
-    per_reading = [_read_strip(engine, crops, range(len(crops)), dpi, scale, _STRIP_PSMS[0])]
+    per_reading = [_read_strip(engine, crops, range(len(crops)), dpi, scale, _STRIP_PSMS[0], reads)]
     block = per_reading[0]
     todo = [i for i in range(n_upright) if not block[i]]
     todo += [n_upright + k for k, sl in enumerate(slanted) if not block[n_upright + k]
              and any(crops[i][1] == sl[1] for i in todo)]
     if todo:
-        per_reading.append(_read_strip(engine, crops, todo, dpi, scale, _STRIP_PSMS[1]))
+        per_reading.append(_read_strip(engine, crops, todo, dpi, scale, _STRIP_PSMS[1], reads))
     out: list[Line] = []
     for i in range(n_upright):
         lines = next((r[i] for r in per_reading if r[i]), [])
@@ -82,7 +89,8 @@ def region_dimension_lines(engine: OcrEngine, image: Image.Image, regions, text_
     return out
 
 
-def _read_strip(engine: OcrEngine, crops, indices, dpi: int, scale: float, psm: int) -> list[list[Line]]:
+def _read_strip(engine: OcrEngine, crops, indices, dpi: int, scale: float, psm: int,
+                reads=_is_dimension) -> list[list[Line]]:
     """The crops ``indices`` stacked into one white strip and read once with ``psm``: per crop of ``crops``,
     its dimension lines in page pixels (empty for crops not in ``indices``)."""
     chosen = [crops[i] for i in indices]
@@ -95,14 +103,15 @@ def _read_strip(engine: OcrEngine, crops, indices, dpi: int, scale: float, psm: 
     strip = Image.new("L", (width, y + pad), 255)
     for (c, *_), top in zip(chosen, tops):
         strip.paste(c, (pad, top))
-    lines = _crop_lines(engine.read_words(strip, dpi=dpi, psm=psm), chosen, tops, pad, scale)
+    lines = _crop_lines(engine.read_words(strip, dpi=dpi, psm=psm), chosen, tops, pad, scale, reads)
     out: list[list[Line]] = [[] for _ in crops]
     for i, ls in zip(indices, lines):
         out[i] = ls
     return out
 
 
-def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: float) -> list[list[Line]]:
+def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: float,
+                reads=_is_dimension) -> list[list[Line]]:
     """Per crop, the lines of one strip reading that parse as dimensions (and deviations beside them), mapped
     back to page pixels."""
     per_crop: list[list[tuple[Word, tuple[int, int, int, int]]]] = [[] for _ in crops]
@@ -132,9 +141,9 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
         back = dict(zip((id(f) for f in frame_words), (pw for pw, _ in items)))
         # a line that does not parse as a whole keeps its longest leading run that does ("70.5" of
         # "70.5 a 7", where the stacked tolerance beside it was misread)
-        groups = [_leading_dimension(g) for g in group_lines(frame_words)]
+        groups = [_leading_dimension(g, reads) for g in group_lines(frame_words)]
         # a lone character from a crop is too often a fragment (of slanted text, an arrowhead): not kept
-        keep = [g for g in groups if len(g.text) >= 2 and read_dimension(g.text) is not None]
+        keep = [g for g in groups if len(g.text) >= 2 and reads(g.text)]
         keep += [g for g in groups if DEVIATION.match(g.text) and g not in keep and any(
             near(g.bbox, k.bbox) for k in keep)]
         for g in keep:
@@ -144,14 +153,14 @@ def _crop_lines(words: list[Word], crops, tops: list[int], pad: int, scale: floa
     return out
 
 
-def _leading_dimension(line: Line) -> Line:
+def _leading_dimension(line: Line, reads=_is_dimension) -> Line:
     """``line`` if it reads as a dimension, else its longest leading run of words that does (or ``line``)."""
-    if read_dimension(line.text) is not None:
+    if reads(line.text):
         return line
     for j in range(len(line.words) - 1, 0, -1):
         words = line.words[:j]
         text = " ".join(w.text for w in words)
-        if read_dimension(text) is not None:
+        if reads(text):
             return Line(text=text, bbox=union(w.bbox for w in words), confidence=min(w.confidence for w in words),
                         words=list(words))
     return line

@@ -124,3 +124,30 @@ def test_a_doubted_bare_inch_string_in_a_chain_of_feet_and_inches_without_overal
     assert nominal("36\"", 0.9) == 914.4
     assert nominal("10\"", 0.02) == 254.0
     assert nominal("55\"", 0.02, overall="25'-4\"") == 1397.0  # adds up as read: 10'-9" + 4' + 55" + 6'-10"
+
+
+def test_a_string_read_longer_than_the_sheet_takes_its_reading_that_fits():
+    """``51-8"`` (51'-8" as repaired) on a sheet whose longest length is 31'-6": the foot mark was read as
+    ``1``, 5'-8". A longest string with no other reading, or one that fits as read, stays."""
+    def nominals(text):
+        page = _page(("7'-1\"", 100, 500), (text, 400, 500), ("8'-7\"", 700, 500), ("31'-6\"", 300, 900),
+                     ("14'-0\"", 1200, 900))
+        return {d.text: d.nominal for d in _plan(page).dimensions}
+    assert nominals("51-8\"")["51-8\""] == 1727.2
+    assert nominals("21-8\"")["21-8\""] == 6604.0  # 21'-8" fits within 31'-6"
+    assert nominals("41'-8\"")["41'-8\""] == 12700.0  # no other reading
+
+
+def test_a_chain_without_overall_adds_up_to_the_overall_of_the_parallel_chain_over_the_same_stretch():
+    """The parts along the top of a building (no overall of their own, ``g'-5"``: 8 or 9 feet) and the
+    overall along its bottom (48'-0") measure the same width: 8'-5". A chain over another stretch is left."""
+    top = [("5'-2\"", 100), ("4'-0\"", 400), ("g'-5\"", 700), ("4'-0\"", 1000), ("9'-10\"", 1300),
+           ("16'-7\"", 1600)]
+    bottom = [("10'-6\"", 100), ("9'-6\"", 500), ("17'-0\"", 1000), ("11'-0\"", 1600)]
+
+    def g_reading(shift=0):
+        page = _page(*[(t, x + shift, 300) for t, x in top], *[(t, x, 2000) for t, x in bottom],
+                     ("48'-0\"", 850, 2100))
+        return next(d.nominal for d in _plan(page).dimensions if d.text == "g'-5\"")
+    assert g_reading() == 2565.4
+    assert g_reading(shift=600) == 2870.2  # another stretch: 9'-5" as repaired

@@ -251,3 +251,19 @@ def test_on_imperial_sheets_a_length_read_as_printed_beats_one_that_needs_letter
     assert better_reading(page, crop, imperial=True) is True
     assert better_reading(crop, page, imperial=True) is False
     assert better_reading([_w("9Q'-6\"", (10, 10, 90, 40), 0.95)], crop, imperial=True) is False  # surer page
+
+
+def test_on_plans_a_detector_region_read_as_feet_and_inches_is_kept():
+    """A vertical ``8'-6"`` the vertical pass read as letters is read again in its detector region: on plan
+    pages the region reader keeps feet and inches (the part-drawing grammar alone drops them, and part
+    drawings keep that grammar)."""
+    from PIL import Image
+
+    from docpipe.drawing.plan_dimensions import is_feet_inches
+    from docpipe.read_regions import _crop_lines
+
+    crop = (Image.new("L", (120, 40), 255), (500, 900, 540, 1020), lambda u, v: (v, 120 - u), 90.0)
+    words = [_w("8'-6\"", (25, 25, 125, 55), 0.8)]
+    assert _crop_lines(words, [crop], [20], 20, 1.0) == [[]]
+    plan = _crop_lines(words, [crop], [20], 20, 1.0, reads=lambda t: is_feet_inches(t))
+    assert [(ln.text, ln.angle) for ln in plan[0]] == [("8'-6\"", 90.0)]

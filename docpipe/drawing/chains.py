@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..types import Dimension
 
-__all__ = ["assign_chains", "chain_mismatches"]
+__all__ = ["assign_chains", "chain_mismatches", "settle_by_sum", "settle_by_opposite_overall"]
 
 SUM_TOLERANCE_MM = 5.0  # parts rounded to the printed unit still add up to the overall within this
 
@@ -143,3 +143,41 @@ def _adds_up(dims: list[Dimension], i: int) -> bool:
     parts = [d for d in ds if not d.overall]
     return len(overall) == 1 and len(parts) >= 2 and \
         abs(sum(d.nominal or 0 for d in parts) - (overall[0].nominal or 0)) <= SUM_TOLERANCE_MM
+
+
+def settle_by_opposite_overall(dims: list[Dimension], alternatives: list[list[float]]) -> list[Dimension]:
+    """``dims`` (chained, :func:`settle_by_sum`) where a chain with no overall of its own holds a string with
+    other readings (``alternatives[i]``) and spans the same stretch as a parallel chain that has one (the parts
+    along the top of a building and the overall along its bottom: both measure the building's width): when its
+    parts do not add up to that overall as read and one other reading makes them add up, the string takes that
+    reading, a tenth less sure (``g'-5"`` read for ``8'-5"`` in a top chain, the bottom overall ``48'-0"``).
+    Chains of two parts or fewer, and stretches that do not match within a tenth of their length, are left."""
+    out = list(dims)
+    chains: dict[str, list[int]] = {}
+    for i, d in enumerate(out):
+        if d.chain:
+            chains.setdefault(d.chain, []).append(i)
+    spans = {}
+    for cid, idx in chains.items():
+        parts = [out[i] for i in idx if not out[i].overall]
+        spans[cid] = (min(_along(p)[0] for p in parts), max(_along(p)[1] for p in parts)) if parts else None
+    for cid, idx in chains.items():
+        if any(out[i].overall for i in idx) or len(idx) < 3 or spans[cid] is None:
+            continue
+        lo, hi = spans[cid]
+        d0 = out[idx[0]]
+        totals = [out[j].nominal for oc, oidx in chains.items() if oc != cid and spans[oc] is not None
+                  for j in oidx if out[j].overall and out[j].nominal is not None and out[j].page == d0.page
+                  and round(out[j].angle) == round(d0.angle)
+                  and abs(spans[oc][0] - lo) <= 0.1 * (hi - lo) and abs(spans[oc][1] - hi) <= 0.1 * (hi - lo)]
+        if not totals:
+            continue
+        total = sum(out[i].nominal or 0 for i in idx)
+        if any(abs(total - t) <= SUM_TOLERANCE_MM for t in totals):
+            continue
+        fixes = [(i, v) for i in idx for v in alternatives[i]
+                 if any(abs(total - (out[i].nominal or 0) + v - t) <= SUM_TOLERANCE_MM for t in totals)]
+        if len(fixes) == 1:
+            i, v = fixes[0]
+            out[i] = out[i].model_copy(update={"nominal": v, "confidence": round(out[i].confidence * 0.9, 4)})
+    return out

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from ..drawing.areas import SQFT_M2, parse_area, room_name
-from ..drawing.chains import settle_by_sum
+from ..drawing.chains import SUM_TOLERANCE_MM, settle_by_opposite_overall, settle_by_sum
 from ..drawing.levels import parse_level
 from ..drawing.plan_dimensions import (
     LOST_MARKS,
@@ -58,7 +58,11 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
         dims += found
         alternatives += [imperial_alternatives(d.text) if imperial else [] for d in found]
     drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
-    drawing.dimensions = _split_bare_inches(settle_by_sum(dims, alternatives), alternatives)
+    # the readings' checks in turn: the chain's own overall, the sheet's longest length, a parallel chain's
+    # overall, the sheet's notation (each only where the ones before did not decide)
+    settled = settle_by_opposite_overall(_within_the_sheet(settle_by_sum(dims, alternatives), alternatives),
+                                         alternatives)
+    drawing.dimensions = _split_bare_inches(settled, alternatives)
     drawing.quantities = _quantities(rooms, openings)
     return drawing
 
@@ -275,6 +279,23 @@ def _dimensions(view: PageView, lines: list[Line], used: set[int], imperial: boo
     return out
 
 
+def _within_the_sheet(dims: list[Dimension], alternatives: list[list[float]]) -> list[Dimension]:
+    """Imperial sheets: a string read longer than every other length on its page (``51-8"``, 51'-8" with the
+    foot mark lost, on a sheet whose overalls are 31'-6") is no part of the building; where one of its other
+    readings (:func:`~docpipe.drawing.plan_dimensions.imperial_alternatives`: the foot mark read as ``1``,
+    5'-8") fits within the sheet's longest other length, that is the string, a tenth less sure. A chain's sum,
+    where it decided, stands (:func:`~docpipe.drawing.chains.settle_by_sum` runs first)."""
+    out = list(dims)
+    for i, d in enumerate(dims):
+        others = [o.nominal for o in dims if o is not d and o.page == d.page and o.nominal is not None]
+        if not alternatives[i] or d.nominal is None or len(others) < 3 or d.nominal <= max(others):
+            continue
+        fits = [v for v in alternatives[i] if v <= max(others)]
+        if len(fits) == 1:
+            out[i] = d.model_copy(update={"nominal": fits[0], "confidence": round(d.confidence * 0.9, 4)})
+    return out
+
+
 _BARE_INCHES = re.compile(r"^(\d{2,4})\s?[\"”″]$")
 _DOUBTED_INCHES = 0.5  # a bare-inch reading less sure than this (times the rule's factor) is doubted
 
@@ -294,6 +315,10 @@ def _split_bare_inches(dims: list[Dimension], alternatives: list[list[float]]) -
         if any(o.overall for o in chain) or len(chain) < 2 or \
                 not all(re.match(r"^\d{1,3}\s?['’′]", o.text) for o in chain):
             continue
+        total = sum(o.nominal or 0 for o in chain) + d.nominal
+        if any(o.overall and o.page == d.page and round(o.angle) == round(d.angle) and o.nominal is not None
+               and abs(o.nominal - total) <= SUM_TOLERANCE_MM for o in dims):
+            continue  # adds up as read to a parallel overall (settle_by_opposite_overall)
         splits = [v for v in alternatives[i] if v != d.nominal]
         if len(splits) == 1:
             out[i] = d.model_copy(update={"nominal": splits[0], "confidence": round(d.confidence * 0.9, 4)})

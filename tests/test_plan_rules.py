@@ -151,3 +151,18 @@ def test_a_chain_without_overall_adds_up_to_the_overall_of_the_parallel_chain_ov
         return next(d.nominal for d in _plan(page).dimensions if d.text == "g'-5\"")
     assert g_reading() == 2565.4
     assert g_reading(shift=600) == 2870.2  # another stretch: 9'-5" as repaired
+
+
+def test_a_metric_digit_ocr_confuses_is_mended_where_it_alone_makes_the_chain_add_up():
+    """``4250`` read for ``4750`` (2 for 7) in a chain whose overall is 10600: the only one-digit reading of
+    any string that adds up. Where two strings could be mended the same way, the chain stays as read."""
+    from docpipe.drawing.plan_dimensions import metric_alternatives
+
+    def nominals(*parts, overall="10600"):
+        page = _page(*[(t, 300 + 400 * k, 500) for k, t in enumerate(parts)], (overall, 500, 600))
+        return [d.nominal for d in _plan(page).dimensions if not d.overall]
+    assert nominals("5850", "4250") == [5850.0, 4750.0]
+    assert nominals("5850", "4750") == [5850.0, 4750.0]
+    assert nominals("4250", "5850", "4250", overall="14850") == [4250.0, 5850.0, 4250.0]  # 4750 either one
+    assert 7750.0 in metric_alternatives("7.15", 7150.0) and 4750.0 in metric_alternatives("425", 4250.0)
+    assert metric_alternatives("12'-6\"", 3810.0) == []

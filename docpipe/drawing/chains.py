@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..types import Dimension
 
-__all__ = ["assign_chains", "chain_mismatches", "settle_by_sum", "settle_by_opposite_overall"]
+__all__ = ["assign_chains", "chain_mismatches", "settle_by_sum", "settle_by_opposite_overall", "settle_by_unique_sum"]
 
 SUM_TOLERANCE_MM = 5.0  # parts rounded to the printed unit still add up to the overall within this
 
@@ -177,6 +177,34 @@ def settle_by_opposite_overall(dims: list[Dimension], alternatives: list[list[fl
             continue
         fixes = [(i, v) for i in idx for v in alternatives[i]
                  if any(abs(total - (out[i].nominal or 0) + v - t) <= SUM_TOLERANCE_MM for t in totals)]
+        if len(fixes) == 1:
+            i, v = fixes[0]
+            out[i] = out[i].model_copy(update={"nominal": v, "confidence": round(out[i].confidence * 0.9, 4)})
+    return out
+
+
+def settle_by_unique_sum(dims: list[Dimension], alternatives: list[list[float]]) -> list[Dimension]:
+    """``dims`` (chained) where a chain's parts do not add up to its overall and exactly one string of the chain,
+    parts and overall, has exactly one other reading (``alternatives[i]``, e.g. a metric digit OCR confuses:
+    ``4250`` for ``4750``) that makes them add up: that string takes it, a tenth less sure. Where two strings or
+    two readings would do, the chain stays as read (and the check reports it): with many readings per string,
+    only a single fix is evidence."""
+    out = list(dims)
+    chains: dict[str, list[int]] = {}
+    for i, d in enumerate(out):
+        if d.chain:
+            chains.setdefault(d.chain, []).append(i)
+    for idx in chains.values():
+        over = [i for i in idx if out[i].overall]
+        parts = [i for i in idx if not out[i].overall]
+        if len(over) != 1 or len(parts) < 2 or out[over[0]].nominal is None:
+            continue
+        total, o = sum(out[i].nominal or 0 for i in parts), out[over[0]].nominal
+        if abs(total - o) <= SUM_TOLERANCE_MM:
+            continue
+        fixes = [(i, v) for i in parts for v in alternatives[i]
+                 if abs(total - (out[i].nominal or 0) + v - o) <= SUM_TOLERANCE_MM]
+        fixes += [(over[0], v) for v in alternatives[over[0]] if abs(total - v) <= SUM_TOLERANCE_MM]
         if len(fixes) == 1:
             i, v = fixes[0]
             out[i] = out[i].model_copy(update={"nominal": v, "confidence": round(out[i].confidence * 0.9, 4)})

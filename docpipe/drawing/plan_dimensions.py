@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["PlanLength", "imperial_sheet", "parse_plan_length", "sheet_integer_unit", "format_plan_length", "is_feet_inches",
-           "repair_imperial", "imperial_alternatives", "LOST_MARKS"]
+           "repair_imperial", "imperial_alternatives", "metric_alternatives", "LOST_MARKS"]
 
 Notation = Literal["mm", "cm", "m", "ft-in"]
 MM_PER_INCH = 25.4
@@ -148,6 +148,30 @@ def imperial_alternatives(text: str) -> list[float]:
             p = parse_plan_length(f"{feet}'-{inches}\"")
             if p is not None and (inches == "0" or not inches.startswith("0")):
                 out.append(p.mm)
+    return out
+
+
+# Digits Tesseract reads for one another in small plan type (2 for 7, 1 for 7, 4 for 9, 3 for 8, 6 for 5 ...)
+_DIGIT_CONFUSIONS = {"0": "86", "1": "74", "2": "7", "3": "8", "4": "91", "5": "63", "6": "58", "7": "12",
+                     "8": "360", "9": "4"}
+
+
+def metric_alternatives(text: str, nominal: float) -> list[float]:
+    """Other lengths (mm) a metric plan string (``4250``, ``425`` in cm, ``4.25`` / ``4,25`` in m; ``nominal``:
+    its value as read, in mm) may have been printed as: one digit read for another that OCR confuses it with
+    (``4250`` for ``4750``, ``7.15`` for ``7.75``). Only a chain's sum can tell
+    (:func:`docpipe.drawing.chains.settle_by_unique_sum`)."""
+    s = text.strip()
+    read = parse_plan_length(s)
+    if read is None or read.notation == "ft-in" or not read.mm:
+        return []
+    factor = nominal / read.mm  # centimetre sheets: the integers are ten times what parse_plan_length reads
+    out = []
+    for k, c in enumerate(s):
+        for d in _DIGIT_CONFUSIONS.get(c, ""):
+            p = parse_plan_length(s[:k] + d + s[k + 1:])
+            if p is not None and p.notation == read.notation:
+                out.append(round(p.mm * factor, 1))
     return out
 
 

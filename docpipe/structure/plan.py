@@ -21,12 +21,13 @@ from __future__ import annotations
 import re
 
 from ..drawing.areas import SQFT_M2, parse_area, room_name
-from ..drawing.chains import SUM_TOLERANCE_MM, settle_by_opposite_overall, settle_by_sum
+from ..drawing.chains import SUM_TOLERANCE_MM, settle_by_opposite_overall, settle_by_sum, settle_by_unique_sum
 from ..drawing.levels import parse_level
 from ..drawing.plan_dimensions import (
     LOST_MARKS,
     imperial_alternatives,
     imperial_sheet,
+    metric_alternatives,
     parse_plan_length,
     repair_imperial,
     sheet_integer_unit,
@@ -47,6 +48,7 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
     used: set[int] = set()  # id() of words taken by an element
     rooms, openings, levels, dims = [], [], [], []
     alternatives: list[list[float]] = []  # per dimension, other values it may have been printed as
+    digits: list[list[float]] = []  # per dimension, metric values one confused digit away (chains decide alone)
     for view in views:
         skip = exclude if view.number == 1 else []
         lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
@@ -57,11 +59,14 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
         found = _dimensions(view, lines, used, imperial)
         dims += found
         alternatives += [imperial_alternatives(d.text) if imperial else [] for d in found]
+        digits += [[] if imperial or d.nominal is None else metric_alternatives(d.text, d.nominal) for d in found]
     drawing.rooms, drawing.openings, drawing.levels = rooms, openings, levels
     # the readings' checks in turn: the chain's own overall, the sheet's longest length, a parallel chain's
-    # overall, the sheet's notation (each only where the ones before did not decide)
+    # overall, the sheet's notation (each only where the ones before did not decide); metric sheets: a digit
+    # OCR confuses, where it alone makes a chain add up (settle_by_unique_sum)
     settled = settle_by_opposite_overall(_within_the_sheet(settle_by_sum(dims, alternatives), alternatives),
                                          alternatives)
+    settled = settle_by_unique_sum(settled, digits)
     drawing.dimensions = _split_bare_inches(settled, alternatives)
     drawing.quantities = _quantities(rooms, openings)
     return drawing

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..types import Dimension
 
-__all__ = ["assign_chains", "chain_mismatches", "settle_by_sum", "settle_by_opposite_overall", "settle_by_unique_sum"]
+__all__ = ["assign_chains", "chain_mismatches", "settle_by_opposite_overall", "settle_by_sum", "settle_by_unique_sum"]
 
 SUM_TOLERANCE_MM = 5.0  # parts rounded to the printed unit still add up to the overall within this
 

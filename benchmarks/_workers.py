@@ -1,5 +1,5 @@
 """Sampling the memory of docpipe's pool workers (forked by the multiprocessing fork server) and of the
-tools they run (tesseract, pdftoppm), for the benchmarks."""
+tools they run (the Tesseract helper of docpipe.tesseract_server, tesseract, pdftoppm), for the benchmarks."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ class WorkerMemory:
                 for worker in (w for srv in servers for w in srv.children()):
                     rss[worker.pid] = worker.memory_info().rss
                     for tool in worker.children(recursive=True):
-                        self.tool_peak[tool.name()] = max(self.tool_peak.get(tool.name(), 0),
-                                                          tool.memory_info().rss)
+                        name = _tool_name(tool)
+                        self.tool_peak[name] = max(self.tool_peak.get(name, 0), tool.memory_info().rss)
             except psutil.Error:
                 pass
             self.samples.append(rss)
@@ -48,3 +48,13 @@ class WorkerMemory:
             for pid, v in rss.items():
                 peak[pid] = max(peak.get(pid, 0), v)
         return peak
+
+
+def _tool_name(proc: psutil.Process) -> str:
+    """A worker's child by what it is: the Tesseract helper is a Python process."""
+    try:
+        if any(a.endswith("tesseract_server.py") for a in proc.cmdline()):
+            return "tesseract helper"
+    except psutil.Error:
+        pass
+    return proc.name()

@@ -1,14 +1,18 @@
 """OCR: Tesseract word boxes with confidences, grouped into lines in reading order.
 
 Boxes are page pixels of the image passed in; confidences are Tesseract's 0-100 word confidence / 100.
-Tesseract runs as one process per call (:func:`run_tesseract`), with ``OMP_THREAD_LIMIT=1`` in its environment
+Tesseract stays loaded in one helper process per worker thread (:mod:`docpipe.tesseract_server`, the same
+libtesseract and the same words as the command line, without its ~0.2 s start per call;
+``OcrOptions.keep_loaded``), or runs as one process per call (:func:`run_tesseract`: OSD, settings other than
+``-c``, and where libtesseract cannot be loaded). Either has ``OMP_THREAD_LIMIT=1`` in its environment
 only (unless the user set one): page-level parallelism beats Tesseract's own threads on 2 cores, and set in this
 process the limit would also bind the OpenMP runtime that torch and llama.cpp share, pinning the model to one
-thread. The image goes to Tesseract as uncompressed PGM/PPM (PNG would cost ~0.3 s of encoding per full page,
-per call) in a file without a name (``memfd``, passed as ``/dev/fd/N``), and its TSV comes back on its standard
-output: a worker killed mid-page (a batch's time limit, out of memory) leaves nothing behind in the temporary
-folder (named temporary files did: a 300-dpi sheet was a 35 MB ``docpipe-ocr-*.pnm`` there). Each call's CPU seconds (the Tesseract process's own, from
-``wait4``) are added to the :class:`CpuMeter` objects open in the calling thread.
+thread. The helper gets the raw pixels on a pipe. The command line gets them as uncompressed PGM/PPM (PNG would
+cost ~0.3 s of encoding per full page, per call) in a file without a name (``memfd``, passed as ``/dev/fd/N``),
+and its TSV comes back on its standard output: a worker killed mid-page (a batch's time limit, out of memory)
+leaves nothing behind in the temporary folder (named temporary files did: a 300-dpi sheet was a 35 MB
+``docpipe-ocr-*.pnm`` there). Each call's CPU seconds (the helper's or the process's own) are added to the
+:class:`CpuMeter` objects open in the calling thread.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .errors import ModelLoadError, OcrError
 from .geometry import union
 from .ingest import to_gray
 from .options import OcrOptions
+from .tesseract_server import Server, ServerFailed
 from .language import AUTO
 from .types import Line, Word
 
@@ -80,9 +85,14 @@ class OcrEngine:
         """Words in ``image`` with pixel boxes, read with ``lang`` (default :attr:`lang`). Raises
         :class:`OcrError` or :class:`ModelLoadError`."""
         lang = lang or self.lang
-        cfg = ["--psm", str(psm if psm is not None else self.options.psm), "--dpi", str(dpi), *config.split()]
+        psm = psm if psm is not None else self.options.psm
         try:
-            out = run_tesseract(image, ["-l", lang, *cfg, "tsv"])
+            if self.options.keep_loaded and image.mode != "1" and _variables(config) is not None and (
+                    server := _thread_server()):
+                out = _read_with_server(server, image, lang, psm, dpi, config)
+            else:
+                out = run_tesseract(image, ["-l", lang, "--psm", str(psm), "--dpi", str(dpi), *config.split(),
+                                            "tsv"])
         except TesseractFailed as e:
             if "Failed loading language" in e.message or "Error opening data file" in e.message:
                 raise ModelLoadError(
@@ -121,6 +131,47 @@ def _tsv_words(tsv: str) -> Iterator[tuple[str, float, int, int, int, int]]:
             yield (text, int(float(cells[ci])), int(cells[li]), int(cells[tpi]), int(cells[wi]), int(cells[hi]))
         except ValueError:
             continue
+
+
+_servers = threading.local()  # this thread's Tesseract helper (docpipe.tesseract_server)
+_no_server = False  # libtesseract could not be loaded in a helper: every call uses the command line
+
+
+def _thread_server() -> Server | None:
+    if _no_server:
+        return None
+    server = getattr(_servers, "server", None)
+    if server is None:
+        server = _servers.server = Server(dict(_TESSERACT_ENV.items()))
+    return server
+
+
+def _read_with_server(server: Server, image: Image.Image, lang: str, psm: int, dpi: int, config: str) -> str:
+    """TSV of ``image`` from this thread's helper, with what ``tesseract ... -c k=v`` would set; the command
+    line where the helper cannot run at all. Raises as :func:`run_tesseract` does."""
+    global _no_server
+    variables = _variables(config) or {}
+    image = image if image.mode in ("L", "RGB") else to_gray(image)
+    try:
+        out, cpu = server.read(image, lang=lang, psm=psm, dpi=dpi, variables=variables, timeout=_TIMEOUT_S)
+    except TimeoutError as e:
+        raise OcrError(f"Tesseract took longer than {_TIMEOUT_S:.0f} s on this page; check the image") from e
+    except ServerFailed as e:
+        if not e.fatal:
+            raise TesseractFailed(1, e.message) from e
+        _no_server = True
+        return run_tesseract(image, ["-l", lang, "--psm", str(psm), "--dpi", str(dpi), *config.split(), "tsv"])
+    CpuMeter.add_children(cpu)
+    return out
+
+
+def _variables(config: str) -> dict[str, str] | None:
+    """The ``-c name=value`` settings of ``config``, or None when it holds anything else (which goes to the
+    command line as it is, errors included)."""
+    args = config.split()
+    if len(args) % 2 or any(flag != "-c" or "=" not in kv for flag, kv in zip(args[::2], args[1::2])):
+        return None
+    return dict(kv.split("=", 1) for kv in args[1::2])
 
 
 class TesseractFailed(Exception):

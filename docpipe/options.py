@@ -59,6 +59,10 @@ class OcrOptions(_Options):
         True, description="on drawing pages, also read the detector's dimension regions one by one (cropped, "
         "turned level, scaled; docpipe.read.PageReader.read_dimension_regions)")
     min_confidence: float = Field(0.0, ge=0, le=1, description="drop words below this confidence")
+    keep_loaded: bool = Field(
+        True, description="keep Tesseract loaded in one helper process per worker (libtesseract, the same "
+        "words) instead of starting a tesseract process per reading, ~0.2 s of CPU each "
+        "(docpipe.tesseract_server); the command line is used where libtesseract cannot be loaded")
 
 
 DEFAULT_DETECTOR_WEIGHTS = Path(__file__).resolve().parents[1] / "models" / "detector" / "detector.pt"

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .ingest import gray_pixels
 from .ocr import TesseractFailed, run_tesseract
 from .options import OrientOptions
 
@@ -27,7 +28,7 @@ def estimate_skew(image: Image.Image, max_skew: float) -> float:
     """
     if max_skew <= 0:
         return 0.0
-    gray = np.asarray(image.convert("L"))
+    gray = gray_pixels(image)
     scale = _PROFILE_WIDTH / max(gray.shape[1], 1)
     if scale < 1:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -2,6 +2,7 @@
 boxes on real drawings (eDOCr2, DOP/Roboflow).
 
     python -m models.detector.evaluate [--weights models/detector/detector.pt] [--pages 200] [--json out.json]
+        [--baseline other.pt]
 
 - **Synthetic**: pages ``0..pages-1`` of the ``val`` split (seed range ``VAL_SEED``, never used in training),
   rendered afresh at 300 dpi with the generator's scan degradations except skew (the pipeline deskews first),
@@ -29,6 +30,13 @@ import numpy as np
 from docpipe.detect.labels import CLASSES
 
 IOU = 0.5
+PLAN_CLASSES = CLASSES[CLASSES.index("door"):]
+"""The floor-plan classes, appended after the 12 of the weights trained before them."""
+
+
+def mean_ap(res: dict, classes) -> float | None:
+    vals = [res[c] for c in classes if res.get(c) is not None]
+    return float(np.mean(vals)) if vals else None
 
 
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -117,23 +125,41 @@ def recall_at(gt: list[np.ndarray], pred: list[np.ndarray], iou: float) -> tuple
 # --- runs ---------------------------------------------------------------------------------------------------
 
 
-def eval_synthetic(det, n_pages: int, log=print) -> dict:
-    from .data import LABEL_INDEX, render_full
+def eval_synthetic(det, n_pages: int, log=print, baseline=None) -> dict:
+    """AP per class on ``n_pages`` fresh ``val`` pages; with ``baseline`` (another detector) the same pages
+    through it too, under ``"baseline"``. ``"without_plans"`` repeats the figures over the pages that are not
+    floor plans (the page kinds of the weights trained before the plan classes)."""
+    from .data import LABEL_INDEX, kind_for, render_full
 
-    pages, t_det = [], 0.0
+    dets = {"main": det} if baseline is None else {"main": det, "baseline": baseline}
+    pages: dict[str, list] = {k: [] for k in dets}
+    kinds, t_det = [], dict.fromkeys(dets, 0.0)
     for i in range(n_pages):
         im, regions = render_full("val", i)
-        t = time.perf_counter()
-        dets = det.detect(im)
-        t_det += time.perf_counter() - t
+        kinds.append(kind_for(i))
         gb = np.array([r.bbox for r in regions if r.label in LABEL_INDEX], float).reshape(-1, 4)
         gl = np.array([LABEL_INDEX[r.label] for r in regions if r.label in LABEL_INDEX], int)
-        pages.append((dets, gb, gl))
+        for k, d in dets.items():
+            t = time.perf_counter()
+            found = d.detect(im)
+            t_det[k] += time.perf_counter() - t
+            pages[k].append((found, gb, gl))
         if (i + 1) % 50 == 0:
             log(f"  synthetic {i + 1}/{n_pages}")
-    res = per_class_ap(pages)
-    res["pages"] = n_pages
-    res["detect_s_per_page"] = t_det / max(1, n_pages)
+    out = {}
+    for k in dets:
+        res = per_class_ap(pages[k])
+        res["pages"] = n_pages
+        res["detect_s_per_page"] = t_det[k] / max(1, n_pages)
+        res["without_plans"] = per_class_ap([p for p, kind in zip(pages[k], kinds) if kind != "plan"])
+        res["without_plans"]["pages"] = sum(kind != "plan" for kind in kinds)
+        for r in (res, res["without_plans"]):
+            r["mAP_first12"] = mean_ap(r, [c for c in CLASSES if c not in PLAN_CLASSES])
+            r["mAP_plan_classes"] = mean_ap(r, PLAN_CLASSES)
+        out[k] = res
+    res = out["main"]
+    if baseline is not None:
+        res["baseline"] = out["baseline"]
     return res
 
 
@@ -186,13 +212,23 @@ def format_report(res: dict) -> str:
     lines = []
     syn = res.get("synthetic")
     if syn:
-        lines.append(f"held-out synthetic pages: {syn['pages']}  (AP@0.5 per class)")
-        for c in CLASSES:
-            v = syn.get(c)
-            lines.append(f"  {c:12s} {'   n/a' if v is None else f'{v:6.3f}'}")
-        lines.append(f"  {'mAP':12s} {syn['mAP']:6.3f}")
+        base = syn.get("baseline")
+        wp, bwp = syn.get("without_plans", {}), (base or {}).get("without_plans", {})
+        f = lambda v: "   n/a" if v is None else f"{v:6.3f}"  # noqa: E731
+        lines.append(f"held-out synthetic pages: {syn['pages']}  (AP@0.5 per class; then over the "
+                     f"{wp.get('pages', '?')} pages that are not floor plans)"
+                     + ("; baseline = --baseline weights on the same pages" if base else ""))
+        head = f"  {'class':14s} {'all':>6s} {'no plan':>7s}"
+        if base:
+            head += f" {'base all':>8s} {'base no plan':>12s}"
+        lines.append(head)
+        for c in (*CLASSES, "mAP", "mAP_first12", "mAP_plan_classes"):
+            row = f"  {c:14s} {f(syn.get(c))} {f(wp.get(c)):>7s}"
+            if base:
+                row += f" {f(base.get(c)):>8s} {f(bwp.get(c)):>12s}"
+            lines.append(row)
         lines.append(f"  detect s/page (full 300-dpi page in, this machine, torch threads as set): "
-                     f"{syn['detect_s_per_page']:.3f}")
+                     f"{syn['detect_s_per_page']:.3f}" + (f" (baseline {base['detect_s_per_page']:.3f})" if base else ""))
     for k, ed in res.get("real", {}).get("edocr2", {}).items():
         lines.append(f"eDOCr2 dimension boxes ({k}): {ed['boxes']}, recall@0.2 {ed['recall@0.2']:.3f}, "
                      f"recall@0.5 {ed['recall@0.5']:.3f}; {ed['predicted']} dimension detections, precision@0.2 "
@@ -214,24 +250,32 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--threshold", type=float, default=0.05, help="low, so the PR curve is complete")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="also run these weights on the same synthetic pages and real drawings (a comparison)")
     args = ap.parse_args(argv)
 
     from docpipe.detect import load_detector
     from docpipe.options import DetectOptions
 
-    def factory(side):
+    def factory(side, weights=args.weights):
         kw = {"threads": args.threads, "threshold": args.threshold}
         if side:
             kw["max_side"] = side
-        return load_detector(path=args.weights, options=DetectOptions(**kw))
+        return load_detector(path=weights, options=DetectOptions(**kw))
 
     det = factory(None)
+    base = factory(None, args.baseline) if args.baseline else None
     res: dict = {"weights_sha256": det.sha256}
     if args.pages:
-        res["synthetic"] = eval_synthetic(det, args.pages, log=lambda m: print(m, file=sys.stderr))
+        res["synthetic"] = eval_synthetic(det, args.pages, log=lambda m: print(m, file=sys.stderr), baseline=base)
     # recall at the stage's default threshold (0.3, what the pipeline passes on) and at 0.1
     res["real"] = eval_real(factory, args.realdocs)
     print(format_report(res))
+    if base is not None:
+        res["baseline"] = {"weights_sha256": base.sha256,
+                           "real": eval_real(lambda side: factory(side, args.baseline), args.realdocs)}
+        print(f"\nbaseline {args.baseline}:")
+        print(format_report({"real": res["baseline"]["real"]}))
     if args.json:
         args.json.write_text(json.dumps(res, indent=2) + "\n")
     return res

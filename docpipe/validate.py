@@ -4,13 +4,15 @@ Invoices: line items sum to the subtotal (or, for gross-priced items, to the tot
 (±0.01, also ±0.01 per line item for rounding; on receipts a tax-inclusive subtotal equal to the total), each
 item's quantity x unit price = its amount unless the item amounts add up to the document's sums, due date not
 before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields present. Drawings: a drawing
-number, tolerances whose upper limit is not below the lower one.
+number, tolerances whose upper limit is not below the lower one; plans: dimension chains that add up, door and
+window symbols that agree with the tags read (:func:`docpipe.structure.plan.symbol_tag_mismatches`).
 """
 
 from __future__ import annotations
 
 from .normalize import ISO_4217, iban_valid, normalise_vat_id
 from .drawing.chains import chain_mismatches
+from .structure.plan import symbol_tag_mismatches
 from .types import Drawing, Invoice
 
 TOLERANCE = 0.01  # currency units: rounding of printed amounts
@@ -76,6 +78,7 @@ def check_drawing(drawing: Drawing) -> list[str]:
         reasons.append("drawing number not found")
     if drawing.discipline == "architectural":  # plans: the parts of a chain add up to its printed overall
         reasons += chain_mismatches(drawing.dimensions)
+        reasons += symbol_tag_mismatches(drawing.openings)
     for d in drawing.dimensions:
         if d.upper_deviation is not None and d.lower_deviation is not None and d.upper_deviation < d.lower_deviation:
             reasons.append(f"dimension {d.text!r}: upper deviation below the lower one")

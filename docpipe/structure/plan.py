@@ -7,8 +7,9 @@ grouped into chains (:mod:`docpipe.drawing.chains`).
 - **Rooms**: an area (:func:`docpipe.drawing.areas.parse_area`) with the name printed before it on the line or
   on the line just above. Where OCR lost the ``m²`` (a superscript), a two-decimal number centred under a
   name is taken as the area, less surely. A name that does not read as words gives ``name: null``.
-- **Openings**: words that are door or window tags (:mod:`docpipe.drawing.tags`). The symbols are not yet a
-  detector class, so ``symbol_bbox`` stays null; counts come from the tags.
+- **Openings**: words that are door or window tags (:mod:`docpipe.drawing.tags`), each paired with the nearest
+  ``door``/``window`` symbol the detector found beside it (``symbol_bbox``, :func:`_pair_symbols`); a symbol left
+  without a tag is an opening of its own (``tag: null``), so an opening whose tag OCR lost still counts.
 - **Levels**: signed metres (:mod:`docpipe.drawing.levels`), also after a level symbol OCR read as ``v``.
 - **Dimensions**: word runs that parse as plan lengths (:mod:`docpipe.drawing.plan_dimensions`), in the sheet's
   notation, horizontal or vertical (the reader's 90-degree pass), outside the title block.
@@ -54,7 +55,7 @@ def extract_plan(views: list[PageView], drawing: Drawing, exclude: list[tuple[in
         lines = [ln for ln in view.lines if not any(centre_in(ln.bbox, b) for b in skip)]
         imperial = imperial_sheet(w for ln in lines for w in ln.words)
         rooms += _rooms(view, lines, used, imperial)
-        openings += _openings(view, lines, used)
+        openings += _pair_symbols(view, _openings(view, lines, used))
         levels += _levels(view, lines, used)
         found = _dimensions(view, lines, used, imperial)
         dims += found
@@ -232,6 +233,66 @@ def _openings(view: PageView, lines: list[Line], used: set[int]) -> list[Opening
     return out
 
 
+SYMBOL_LABELS = ("door", "window")
+_PAIR_GAP = 3.0  # a tag stands at most this many of its heights away from its symbol's box
+_UNTAGGED = 0.8  # confidence of an opening from its symbol alone, relative to the detector's score
+
+
+def _gap(a, b) -> float:
+    """Distance between two boxes (0 when they overlap)."""
+    dx = max(0, a[0] - b[2], b[0] - a[2])
+    dy = max(0, a[1] - b[3], b[1] - a[3])
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def _pair_symbols(view: PageView, openings: list[Opening]) -> list[Opening]:
+    """``openings`` (from tags) with the detector's ``door``/``window`` symbols of ``view`` paired one to one,
+    nearest first: a tag takes a symbol of its kind whose box is within :data:`_PAIR_GAP` tag heights of the
+    tag (tags are printed beside the symbol, or inside a door's swing). Symbols left over become openings
+    without a tag, boxed by the symbol."""
+    symbols = [r for r in view.page.regions if r.label in SYMBOL_LABELS]
+    if not symbols:
+        return openings
+    pairs = []
+    for i, o in enumerate(openings):
+        h = max(1, o.bbox[3] - o.bbox[1])
+        for j, r in enumerate(symbols):
+            g = _gap(o.bbox, r.bbox)
+            if r.label == o.kind and g <= _PAIR_GAP * h:
+                pairs.append((g / h, i, j))
+    taken_o, taken_s = set(), set()
+    out = list(openings)
+    for _, i, j in sorted(pairs):
+        if i in taken_o or j in taken_s:
+            continue
+        taken_o.add(i)
+        taken_s.add(j)
+        out[i] = out[i].model_copy(update={"symbol_bbox": symbols[j].bbox})
+    for j, r in enumerate(symbols):
+        if j not in taken_s:
+            out.append(Opening(kind=r.label, tag=None, symbol_bbox=r.bbox, page=view.number, bbox=r.bbox,
+                               confidence=round(_UNTAGGED * r.confidence, 4)))
+    return out
+
+
+def symbol_tag_mismatches(openings: list[Opening]) -> list[str]:
+    """Review reasons of a plan whose door or window symbols (found by the detector) and tags (read) disagree:
+    a symbol without a tag, or a tag with no symbol beside it. Nothing when no symbol was found on the sheet
+    at all (the detector was off, or the plan draws no symbols it knows)."""
+    if not any(o.symbol_bbox is not None for o in openings):
+        return []
+    out = []
+    for kind in SYMBOL_LABELS:
+        mine = [o for o in openings if o.kind == kind]
+        n_sym = sum(o.symbol_bbox is not None for o in mine)
+        n_tag = sum(o.tag is not None for o in mine)
+        if n_sym != n_tag:
+            out.append(f"{kind}s: {n_sym} symbols found but {n_tag} tags read "
+                       f"({sum(o.tag is None for o in mine)} symbols without a tag, "
+                       f"{sum(o.symbol_bbox is None for o in mine)} tags without a symbol)")
+    return out
+
+
 def _levels(view: PageView, lines: list[Line], used: set[int]) -> list[GroundedNumber]:
     out = []
     for line in lines:
@@ -338,30 +399,38 @@ def _close(a: Word, b: Word) -> bool:
 
 
 def _quantities(rooms: list[Room], openings: list[Opening]) -> Quantities:
-    """The take-off: counts of rooms (with an area), doors and windows, and the floor area. Doors and windows
-    are counted by their tags; where a kind is numbered (``T01``, ``W3``: German, English and French plans
-    number each kind from 1 on a sheet), each number counts once, and the highest number read (of two or more
-    of a letter) counts the tags OCR missed below it (at most as many again as were read), and the
-    confidence drops with each one."""
+    """The take-off: counts of rooms (with an area), doors and windows, and the floor area.
+
+    Doors and windows are counted by their tags; where a kind is numbered (``T01``, ``W3``: German, English and
+    French plans number each kind from 1 on a sheet), each number counts once, and the highest number read (of
+    two or more of a letter) counts the tags OCR missed below it (at most as many again as were read).
+    Symbols reconcile with the tags: a tagged opening counts once whether or not its symbol was found, and the
+    symbols without a tag stand for the tags not read, so they count where the numbering did not already count
+    them (``max`` of the two). The confidence drops with each opening counted without its tag read, and when
+    the symbols found and the openings counted disagree (:func:`symbol_tag_mismatches`)."""
     doors, d_gap = _count(openings, "door")
     windows, w_gap = _count(openings, "window")
     areas = [r.area_m2.value for r in rooms if r.area_m2 is not None]
     confs = [r.confidence for r in rooms] + [o.confidence for o in openings]
     conf = 0.9 * min(confs) * 0.9 ** (d_gap + w_gap) if confs else 0.0
+    if symbol_tag_mismatches(openings):
+        conf *= 0.8
     return Quantities(rooms=len(rooms), doors=doors, windows=windows,
                       floor_area_m2=round(sum(areas), 2) if areas else None, confidence=round(conf, 4))
 
 
 def _count(openings: list[Opening], kind: str) -> tuple[int, int]:
-    """(count, tags inferred from the numbering) of ``kind``."""
-    tags = [o.tag.value for o in openings if o.kind == kind and o.tag is not None]
+    """(count, openings counted without their tag read: from the numbering or from a symbol) of ``kind``."""
+    untagged = sum(o.kind == kind and o.tag is None for o in openings)
+    tagged = [o for o in openings if o.kind == kind and o.tag is not None]
+    tags = [o.tag.value for o in tagged]
     numbered = {}
     for t in tags:
         if m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t):
             numbered.setdefault(m[1], set()).add(int(m[2]))
     # A number is printed once a sheet: a second tag read with it is another tag misread (W6 as W5), which
     # the numbering counts if it is missing; sized tags (M1021) repeat, and each counts.
-    found = sum(o.kind == kind for o in openings) - sum(
+    found = len(tagged) - sum(
         sum(1 for t in tags if (m := re.fullmatch(r"([TDPFW])-?0*(\d{1,2})", t)) and m[1] == letter) - len(nums)
         for letter, nums in numbered.items())
     extra = 0
@@ -369,4 +438,5 @@ def _count(openings: list[Opening], kind: str) -> tuple[int, int]:
         missing = max(nums) - len(nums)
         if len(nums) >= 2 and 0 < missing <= len(nums):  # one tag read is no numbering (D2 misread P2)
             extra += missing
+    extra = max(extra, untagged)
     return found + extra, extra

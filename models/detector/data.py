@@ -10,8 +10,8 @@ Page ``i`` of split ``train`` is drawn from ``numpy.random.default_rng([TRAIN_SE
 ``VAL_SEED``: the held-out pages come from a different seed range, and the same index gives the same page.
 
 **Augmentation** (training only, our own, on the cached image): scale jitter of the long side, zoomed crops of
-drawings and floor plans (real drawings are often cropped views with larger text), small rotations with the boxes rotated too,
-contrast/gamma, blur and noise.
+drawings and floor plans (real drawings are often cropped views with larger text), small rotations with the
+boxes rotated too, contrast/gamma, blur and noise.
 
 **Targets** (TTFNet): per class an elliptical Gaussian heatmap, peak 1 at each box centre; box distances
 (left, top, right, bottom) in input pixels at the cells of the box's central area, weighted by the Gaussian and

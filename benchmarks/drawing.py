@@ -1,12 +1,13 @@
 """Drawing pages: CPU seconds per page, split into the reader's passes, and the eDOCr2 dimension figures.
 
-    python benchmarks/drawing.py [--workers 2] [--repeat 1] [--no-realdocs] [--json out.json]
+    python benchmarks/drawing.py [--workers 2] [--repeat 1] [--no-realdocs] [--per-call] [--json out.json]
 
 Pages: the drawings in ``sample_docs/`` and, when ``../shared/realdocs`` (or ``$DOCPIPE_REALDOCS``) is there,
 the 7 eDOCr2 sheets. Each page runs the pipeline's stages as ``Pipeline.read_page`` + ``finish`` do (rules
 backend: the LLM never touches dimensions), in a worker process of its own (one page at a time per worker, one
 torch thread). The machine is shared, so the figures are **CPU seconds**, not wall time: this process's
-(``RUSAGE_SELF``, every thread) plus its Tesseract processes' (``RUSAGE_CHILDREN``), around the page:
+(``RUSAGE_SELF``, every thread) plus its Tesseract processes' (``RUSAGE_CHILDREN``) and its Tesseract helper's
+(``docpipe.ocr.helper_cpu_seconds``; ``--per-call`` runs a tesseract process per reading instead), around the page:
 
 - ``cpu``: the whole page, rasterizing to the drawing's JSON;
 - per pass, from ``PageText.passes`` (:class:`docpipe.read.PageReader`: the calling thread's CPU with the
@@ -41,18 +42,22 @@ _pipe = None
 
 
 def cpu_seconds() -> float:
-    """CPU seconds of this process (every thread) and of its finished child processes (Tesseract)."""
+    """CPU seconds of this process (every thread), of its finished child processes (Tesseract) and of its
+    Tesseract helper (docpipe.tesseract_server, alive)."""
+    from docpipe.ocr import helper_cpu_seconds
+
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime + helper_cpu_seconds()
 
 
-def _init() -> None:
+def _init(keep_loaded: bool = True) -> None:
     global _pipe
     # No OMP_THREAD_LIMIT here: docpipe.ocr gives it to Tesseract's processes only.
-    from docpipe.options import PipelineOptions, StructureOptions
+    from docpipe.options import OcrOptions, PipelineOptions, StructureOptions
     from docpipe.pipeline import Pipeline
 
-    _pipe = Pipeline(PipelineOptions(structure=StructureOptions(backend="rules")))
+    _pipe = Pipeline(PipelineOptions(structure=StructureOptions(backend="rules"),
+                                     ocr=OcrOptions(keep_loaded=keep_loaded)))
     _pipe.detector  # load now, not on the first page's clock
 
 
@@ -113,12 +118,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--no-realdocs", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--per-call", action="store_true", help="a tesseract process per reading, as before the helper")
     args = ap.parse_args(argv)
 
     paths, truth = pages(not args.no_realdocs)
     jobs = [str(p) for p in paths] * args.repeat
     load_before = os.getloadavg()
-    with ProcessPoolExecutor(max_workers=args.workers, initializer=_init) as pool:
+    with ProcessPoolExecutor(max_workers=args.workers, initializer=_init,
+                             initargs=(not args.per_call,)) as pool:
         list(pool.map(time.sleep, [0.0] * args.workers))  # workers up and models loaded before the clock
         t0 = time.perf_counter()
         rows = list(pool.map(_page, jobs))

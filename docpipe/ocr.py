@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -137,13 +138,23 @@ _servers = threading.local()  # this thread's Tesseract helper (docpipe.tesserac
 _no_server = False  # libtesseract could not be loaded in a helper: every call uses the command line
 
 
+_all_servers: weakref.WeakSet[Server] = weakref.WeakSet()
+
+
 def _thread_server() -> Server | None:
     if _no_server:
         return None
     server = getattr(_servers, "server", None)
     if server is None:
         server = _servers.server = Server(dict(_TESSERACT_ENV.items()))
+        _all_servers.add(server)
     return server
+
+
+def helper_cpu_seconds() -> float:
+    """CPU seconds the live Tesseract helpers of this process have spent (``RUSAGE_CHILDREN`` counts a child
+    only once it has exited; benchmarks add this)."""
+    return sum(s.cpu_seconds() for s in list(_all_servers))
 
 
 def _read_with_server(server: Server, image: Image.Image, lang: str, psm: int, dpi: int, config: str) -> str:

@@ -195,6 +195,10 @@ class Server:
                 raise ServerFailed(f"the Tesseract helper did not start: {e}", fatal=True) from e
         return self.proc
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds of the running helper so far (0 when none runs)."""
+        return self._cpu(self.proc) if self.proc is not None else 0.0
+
     def _died(self, proc: subprocess.Popen, error: Exception | None = None) -> ServerFailed:
         """The failure to report for a helper that stopped answering (it is reaped here)."""
         try:

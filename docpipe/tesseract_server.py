@@ -81,9 +81,9 @@ def serve(stdin, stdout) -> None:
         sys.exit(_NO_LIBRARY)
     try:
         libc = ctypes.CDLL("libc.so.6")
-        trim = lambda: libc.malloc_trim(0)  # noqa: E731 - a page's structures, freed, go back to the system
+        trim = lambda: libc.malloc_trim(0)  # a page's structures, freed, go back to the system
     except OSError:
-        trim = lambda: None  # noqa: E731
+        trim = lambda: None
     apis: dict[tuple, int] = {}  # (lang, vars) -> handle, oldest first
     while True:
         try:
@@ -185,7 +185,8 @@ class Server:
 
     def _ensure(self) -> subprocess.Popen:
         if self.pid_owner != os.getpid():  # a forked copy of the worker: that helper is not ours to talk to
-            self.proc, self.pid_owner = None, os.getpid()
+            self._let_go()  # (our copies of its pipes closed, so that it still ends with its worker)
+            self.pid_owner = os.getpid()
         if self.proc is None or self.proc.poll() is not None:
             try:
                 self.proc = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__)],
@@ -221,6 +222,23 @@ class Server:
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError, IndexError):
             return 0.0
+
+    def _let_go(self) -> None:
+        """Close this process's ends of the helper's pipes without waiting: a helper whose standard input
+        closes ends on its own."""
+        proc, self.proc = self.proc, None
+        for f in (proc.stdin, proc.stdout) if proc is not None else ():
+            try:
+                f.close()
+            except OSError:
+                pass
+
+    def __del__(self) -> None:  # a finished thread's helper ends with it
+        try:
+            if self.pid_owner == os.getpid():
+                self._let_go()
+        except (AttributeError, TypeError, OSError):  # at interpreter exit; the helper ends on end of input anyway
+            pass
 
     def close(self, *, kill: bool = False) -> None:
         if self.proc is None:

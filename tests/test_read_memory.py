@@ -6,7 +6,12 @@ import numpy as np
 from PIL import Image
 
 from docpipe.ingest import gray_pixels
-from docpipe.read import _FLATTEN_ROWS, component_stats, flatten_background, text_heights
+from docpipe.read import (
+    _FLATTEN_ROWS,
+    component_stats,
+    flatten_background,
+    text_heights,
+)
 
 
 def _page(h: int, w: int, seed: int = 0) -> Image.Image:

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-import docpipe.ocr as ocr
+from docpipe import ocr
 from docpipe.errors import ModelLoadError, OcrError
 from docpipe.ocr import CpuMeter, OcrEngine
 from docpipe.options import OcrOptions
@@ -98,3 +98,20 @@ def test_the_helper_exits_when_its_worker_lets_go(page, fresh):
     server.close()
     assert proc.wait(timeout=10) == 0 and server.proc is None
     assert not os.path.exists(f"/proc/{proc.pid}/status") or proc.poll() is not None
+
+
+def test_a_finished_threads_helper_ends_with_it(page, fresh):
+    import gc
+    import threading
+
+    procs = []
+
+    def work():
+        OcrEngine(OcrOptions()).read_words(page, dpi=300)
+        procs.append(ocr._servers.server.proc)
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join()
+    gc.collect()
+    assert procs and procs[0].wait(timeout=10) == 0  # its standard input closed: it ended on its own

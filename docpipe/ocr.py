@@ -88,9 +88,10 @@ class OcrEngine:
         lang = lang or self.lang
         psm = psm if psm is not None else self.options.psm
         try:
-            if self.options.keep_loaded and image.mode != "1" and _variables(config) is not None and (
+            variables = _variables(config)
+            if self.options.keep_loaded and image.mode != "1" and variables is not None and (
                     server := _thread_server()):
-                out = _read_with_server(server, image, lang, psm, dpi, config)
+                out = _read_with_server(server, image, lang, psm, dpi, variables, config)
             else:
                 out = run_tesseract(image, ["-l", lang, "--psm", str(psm), "--dpi", str(dpi), *config.split(),
                                             "tsv"])
@@ -157,11 +158,12 @@ def helper_cpu_seconds() -> float:
     return sum(s.cpu_seconds() for s in list(_all_servers))
 
 
-def _read_with_server(server: Server, image: Image.Image, lang: str, psm: int, dpi: int, config: str) -> str:
-    """TSV of ``image`` from this thread's helper, with what ``tesseract ... -c k=v`` would set; the command
-    line where the helper cannot run at all. Raises as :func:`run_tesseract` does."""
+def _read_with_server(server: Server, image: Image.Image, lang: str, psm: int, dpi: int,
+                      variables: dict[str, str], config: str) -> str:
+    """TSV of ``image`` from this thread's helper, with ``variables`` set as ``tesseract ... config`` (its
+    ``-c name=value`` settings) would; the command line where the helper cannot run at all. Raises as
+    :func:`run_tesseract` does."""
     global _no_server
-    variables = _variables(config) or {}
     image = image if image.mode in ("L", "RGB") else to_gray(image)
     try:
         out, cpu = server.read(image, lang=lang, psm=psm, dpi=dpi, variables=variables, timeout=_TIMEOUT_S)

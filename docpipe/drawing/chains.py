@@ -11,9 +11,25 @@ from __future__ import annotations
 
 from ..types import Dimension
 
-__all__ = ["assign_chains", "chain_mismatches", "settle_by_opposite_overall", "settle_by_sum", "settle_by_unique_sum"]
+__all__ = ["assign_chains", "chain_mismatches", "reread", "settle_by_opposite_overall", "settle_by_sum",
+           "settle_by_unique_sum"]
 
 SUM_TOLERANCE_MM = 5.0  # parts rounded to the printed unit still add up to the overall within this
+_REREAD = 0.9  # a string given another of its readings is a tenth less sure
+
+
+def reread(d: Dimension, value: float) -> Dimension:
+    """``d`` taking ``value`` (mm), another reading of its string that a check decided for, a tenth less sure."""
+    return d.model_copy(update={"nominal": value, "confidence": round(d.confidence * _REREAD, 4)})
+
+
+def _chains(dims: list[Dimension]) -> dict[str, list[int]]:
+    """Indices of ``dims`` by chain id, in order."""
+    chains: dict[str, list[int]] = {}
+    for i, d in enumerate(dims):
+        if d.chain:
+            chains.setdefault(d.chain, []).append(i)
+    return chains
 
 
 def _across(d: Dimension) -> float:
@@ -96,11 +112,8 @@ def assign_chains(dims: list[Dimension]) -> list[Dimension]:
 def chain_mismatches(dims: list[Dimension]) -> list[str]:
     """A review reason for each chain whose parts do not add up to its printed overall."""
     reasons = []
-    chains: dict[str, list[Dimension]] = {}
-    for d in dims:
-        if d.chain:
-            chains.setdefault(d.chain, []).append(d)
-    for cid, ds in sorted(chains.items()):
+    for cid, idx in sorted(_chains(dims).items()):
+        ds = [dims[i] for i in idx]
         overall = [d for d in ds if d.overall]
         parts = [d for d in ds if not d.overall]
         if not overall or len(parts) < 2:
@@ -125,7 +138,7 @@ def settle_by_sum(dims: list[Dimension], alternatives: list[list[float]]) -> lis
             continue
         for v in alts:
             trial = list(raw)
-            trial[i] = trial[i].model_copy(update={"nominal": v, "confidence": round(trial[i].confidence * 0.9, 4)})
+            trial[i] = reread(trial[i], v)
             chained = assign_chains(trial)
             if _adds_up(chained, i):
                 raw, out = trial, chained
@@ -153,10 +166,7 @@ def settle_by_opposite_overall(dims: list[Dimension], alternatives: list[list[fl
     reading, a tenth less sure (``g'-5"`` read for ``8'-5"`` in a top chain, the bottom overall ``48'-0"``).
     Chains of two parts or fewer, and stretches that do not match within a tenth of their length, are left."""
     out = list(dims)
-    chains: dict[str, list[int]] = {}
-    for i, d in enumerate(out):
-        if d.chain:
-            chains.setdefault(d.chain, []).append(i)
+    chains = _chains(out)
     spans = {}
     for cid, idx in chains.items():
         parts = [out[i] for i in idx if not out[i].overall]
@@ -179,7 +189,7 @@ def settle_by_opposite_overall(dims: list[Dimension], alternatives: list[list[fl
                  if any(abs(total - (out[i].nominal or 0) + v - t) <= SUM_TOLERANCE_MM for t in totals)]
         if len(fixes) == 1:
             i, v = fixes[0]
-            out[i] = out[i].model_copy(update={"nominal": v, "confidence": round(out[i].confidence * 0.9, 4)})
+            out[i] = reread(out[i], v)
     return out
 
 
@@ -190,10 +200,7 @@ def settle_by_unique_sum(dims: list[Dimension], alternatives: list[list[float]])
     two readings would do, the chain stays as read (and the check reports it): with many readings per string,
     only a single fix is evidence."""
     out = list(dims)
-    chains: dict[str, list[int]] = {}
-    for i, d in enumerate(out):
-        if d.chain:
-            chains.setdefault(d.chain, []).append(i)
+    chains = _chains(out)
     for idx in chains.values():
         over = [i for i in idx if out[i].overall]
         parts = [i for i in idx if not out[i].overall]
@@ -207,5 +214,5 @@ def settle_by_unique_sum(dims: list[Dimension], alternatives: list[list[float]])
         fixes += [(over[0], v) for v in alternatives[over[0]] if abs(total - v) <= SUM_TOLERANCE_MM]
         if len(fixes) == 1:
             i, v = fixes[0]
-            out[i] = out[i].model_copy(update={"nominal": v, "confidence": round(out[i].confidence * 0.9, 4)})
+            out[i] = reread(out[i], v)
     return out

@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 
 from ..drawing.areas import SQFT_M2, parse_area, room_name
-from ..drawing.chains import SUM_TOLERANCE_MM, settle_by_opposite_overall, settle_by_sum, settle_by_unique_sum
+from ..drawing.chains import (SUM_TOLERANCE_MM, reread, settle_by_opposite_overall, settle_by_sum,
+                              settle_by_unique_sum)
 from ..drawing.levels import parse_level
 from ..drawing.plan_dimensions import (
     LOST_MARKS,
@@ -358,7 +359,7 @@ def _within_the_sheet(dims: list[Dimension], alternatives: list[list[float]]) ->
             continue
         fits = [v for v in alternatives[i] if v <= max(others)]
         if len(fits) == 1:
-            out[i] = d.model_copy(update={"nominal": fits[0], "confidence": round(d.confidence * 0.9, 4)})
+            out[i] = reread(d, fits[0])
     return out
 
 
@@ -387,7 +388,7 @@ def _split_bare_inches(dims: list[Dimension], alternatives: list[list[float]]) -
             continue  # adds up as read to a parallel overall (settle_by_opposite_overall)
         splits = [v for v in alternatives[i] if v != d.nominal]
         if len(splits) == 1:
-            out[i] = d.model_copy(update={"nominal": splits[0], "confidence": round(d.confidence * 0.9, 4)})
+            out[i] = reread(d, splits[0])
     return out
 
 

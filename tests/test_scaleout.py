@@ -139,8 +139,16 @@ class Api:
     def flow_run(self, run_id: str) -> dict:
         return self("GET", f"/flow_runs/{run_id}")
 
-    def task_runs(self, run_ids: list[str]) -> list[dict]:
-        return self("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": run_ids}}, "limit": 200})
+    def task_runs(self, run_ids: list[str], *, timeout: float = 30.0) -> list[dict]:
+        """The task runs of ``run_ids``, once each has a state: task runs on Dask workers report their states
+        as events, which the server records a moment after the flow run has finished (a fresh clone's CI saw a
+        task run with no state yet)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            runs = self("POST", "/task_runs/filter", json={"flow_runs": {"id": {"any_": run_ids}}, "limit": 200})
+            if all(t.get("state") for t in runs) or time.monotonic() > deadline:
+                return runs
+            time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")

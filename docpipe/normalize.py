@@ -15,7 +15,18 @@ ISO_4217 = frozenset(
     "MAD MXN MYR NGN NOK NZD OMR PEN PHP PKR PLN QAR RON RSD RUB SAR SEK SGD THB TND TRY TWD UAH USD VND ZAR".split()
 )
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "zł": "PLN", "Fr.": "CHF",
-                    "RM": "MYR", "kr": "SEK"}
+                    "RM": "MYR", "kr": "SEK", "US$": "USD", "S$": "SGD", "A$": "AUD", "AU$": "AUD", "C$": "CAD",
+                    "CA$": "CAD", "NZ$": "NZD", "HK$": "HKD", "R$": "BRL", "Rp": "IDR", "₩": "KRW", "₺": "TRY",
+                    "₽": "RUB", "฿": "THB", "₱": "PHP", "₫": "VND"}
+# Symbols longest first, so that 'S$' is read before '$' and 'AU$' before 'A$'.
+_SYMBOLS = sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0]))
+# Codes that are also words or abbreviations: 'Sdn Bhd' / 'Bhd' (Berhad) ends Malaysian company names and 'Sek.'
+# (Seksyen, a district) starts Malaysian addresses, 'PEN' is an item on a stationery receipt, 'CAD' a drawing's
+# origin. Standing alone they name a currency only on a line that also prints an amount or a currency label
+# (:func:`word_currency`).
+WORDLIKE_CODES = frozenset({"BHD", "SEK", "PEN", "CAD"})
+_LINE_AMOUNT = re.compile(r"\d[.,]\d{1,3}(?!\d)")
+_CURRENCY_LABEL = re.compile(r"currenc|w[äa]hrung|devise|monnaie|valuta|\bmunt\b", re.I)
 
 _MONTHS = {
     # English, German, French, Dutch month names and common abbreviations -> month number
@@ -45,7 +56,7 @@ def strip_currency(text: str) -> tuple[str, str | None]:
     """Remove a currency symbol or code from an amount string; returns (rest, ISO code or None)."""
     t = _clean(text)
     code = None
-    for sym, iso in sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0])):
+    for sym, iso in _SYMBOLS:
         if sym in t and (len(sym) == 1 or re.search(rf"(^|[\s\d]){re.escape(sym)}($|[\s\d])", t)):
             t, code = t.replace(sym, " "), iso
             break
@@ -142,15 +153,36 @@ def parse_date(text: str, *, dayfirst: bool = True) -> dt.date | None:
 
 
 def parse_currency(text: str) -> str | None:
-    """An ISO 4217 code from a code or symbol in ``text`` ('EUR', '€', 'US$' -> 'USD'), else None."""
+    """An ISO 4217 code from a code or symbol in ``text`` ('EUR', '€', 'US$' -> 'USD', 'S$' -> 'SGD', 'RM12.50'
+    -> 'MYR'), else None. A symbol of two or more characters counts where it stands apart from letters
+    ('RM 5', 'RM5.00', not 'FIRMA'); a one-character symbol anywhere."""
     t = _clean(text)
     m = re.search(r"(?<![A-Z])([A-Z]{3})(?![A-Z])", t)
     if m and m.group(1) in ISO_4217:
         return m.group(1)
-    for sym, iso in sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0])):
+    for sym, iso in _SYMBOLS:
         if len(sym) == 1 and sym in t:
             return iso
+        if len(sym) > 1 and re.search(rf"(?<![A-Za-z]){re.escape(sym)}(?![A-Za-z])", t):
+            return iso
     return None
+
+
+def word_currency(word: str, line: str) -> str | None:
+    """The currency a printed word names, in its line's context: a code or symbol alone ('EUR', '€', 'RM') or
+    glued to an amount ('€12.00', '3.285,40EUR', 'RM5.00'), else None. A :data:`WORDLIKE_CODES` code alone
+    counts only on a line that also prints an amount or a currency label ('Total BHD 12.500', 'Currency: CAD';
+    not 'ACME TRADING SDN BHD')."""
+    code = parse_currency(word)
+    if code is None:
+        return None
+    glued = parse_amount(word) is not None
+    if not glued and len(_clean(word).strip(":;,.()")) > 4:
+        return None  # a longer word that merely contains a code ('EURO-PALLET', 'USD-account')
+    if not glued and _clean(word).strip(":;,.()").upper() in WORDLIKE_CODES:
+        if not (_LINE_AMOUNT.search(line) or _CURRENCY_LABEL.search(line)):
+            return None
+    return code
 
 
 def iban_valid(iban: str) -> bool:

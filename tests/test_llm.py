@@ -180,6 +180,29 @@ def test_open_mode_asks_only_what_the_rules_leave_open():
     assert inv.total.confidence < full.total.confidence  # one reader, not confirmed by a second
 
 
+def test_fields_with_nothing_on_the_page_to_choose_are_not_asked():
+    # A page that prints no currency and no date: the model could only answer null for them (empty enums), so
+    # they are not asked; when nothing else is open there is no model call at all.
+    items = [it for it in INVOICE if it[2] not in ("Gesamtbetrag EUR", "Datum: 14.03.2025", "Fällig am: 13.04.2025")]
+    items.append((1500, 1640, "Gesamtbetrag"))
+    backend = FakeBackend([{"vendor_name": "ACME Widgets GmbH"}])
+    res = LlmStructurer(backend, ask="all").invoice([PageView(page(items))], receipt=False)
+    asked = set(backend.calls[0][1]["properties"])
+    assert "vendor_name" in asked and not asked & {"currency", "invoice_date"}
+    assert res.payload.currency is None and res.payload.invoice_date is None
+    res = LlmStructurer(FakeBackend([{"vendor_name": "ACME Widgets GmbH"}]), ask="open").invoice(
+        [PageView(page(items))], receipt=False)
+    assert res.asked == ("vendor_name",) and res.errors == []
+    receipt = [(200, 100, "KEDAI RUNCIT MAJU SDN BHD"), (200, 160, "12 JALAN BESAR"), (200, 220, "43000 KAJANG"),
+               (200, 400, "MILO 2.50"), (200, 460, "ROTI 1.20"), (200, 600, "TOTAL"), (900, 600, "3.70")]
+    res = LlmStructurer(FakeBackend([{"total_tax": None}]), ask="open").invoice([PageView(page(receipt))], receipt=True)
+    # no date and no currency printed ('BHD' is the company form): only the tax is open among the amounts
+    assert res.asked == ("total_tax",) and res.errors == [] and res.payload.currency is None
+    res = LlmStructurer(FakeBackend([]), ask="open").invoice(  # raises when called
+        [PageView(page(receipt + [(200, 660, "GST 0.00")]))], receipt=True)
+    assert res.asked == () and res.errors == []
+
+
 def test_bare_labels_are_not_offered_as_vendor_names():
     # The 0.5B model copied labels ('Verkäufer', 'Vervaldatum') as the seller's name on real invoices; a word
     # window that is nothing but a label is no name, while a name that holds a label word stays.
@@ -461,7 +484,9 @@ def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():
     # asked every field, the model's differing title is overruled and its equal number agrees
     res = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "company": "ACME Engineering"}]),
                         ask="all").drawing([PageView(pg)])
-    assert res.payload.title_block.title.value == "Bracket" and res.asked == tuple(f.name for f in TITLE_BLOCK_FIELDS)
+    # every field but the date: the title block prints none, so null is the only allowed answer
+    assert res.payload.title_block.title.value == "Bracket"
+    assert res.asked == tuple(f.name for f in TITLE_BLOCK_FIELDS if f.name != "date")
     assert res.sources["title"] == "rules_kept" and res.sources["drawing_number"] == "agree"
     assert res.sources["company"] == "model" and res.sources["scale"] == "rules"
     assert tb.drawing_number.value == "DWG-1001"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from docpipe.normalize import iban_valid, normalise_vat_id, parse_amount, parse_currency, parse_date
+from docpipe.normalize import iban_valid, normalise_vat_id, parse_amount, parse_currency, parse_date, word_currency
 
 
 @pytest.mark.parametrize("text,value", [
@@ -38,6 +38,20 @@ def test_month_first_when_asked():
                                        ("ABC", None), ("DE123456789", None)])
 def test_parse_currency(text, code):
     assert parse_currency(text) == code
+
+
+@pytest.mark.parametrize("word,line,code", [
+    ("RM", "TOTAL RM 12.50", "MYR"), ("RM5.00", "CASH RM5.00", "MYR"), ("FIRMA", "FIRMA GMBH", None),
+    ("S$12.00", "TOTAL S$12.00", "SGD"), ("US$", "US$ 5.00", "USD"), ("$", "$ 5.00", "USD"),
+    ("HK$", "HK$ 80", "HKD"), ("Rp", "Rp 15.000", "IDR"),
+    ("EUR", "EUR", "EUR"), ("(EUR)", "Amount (EUR)", "EUR"), ("3.285,40EUR", "Summe 3.285,40EUR", "EUR"),
+    ("EURO-PALLET", "EURO-PALLET 4", None),
+    # codes that are also company forms or words name a currency only beside an amount or a currency label
+    ("BHD", "ACME TRADING SDN BHD", None), ("BHD", "ACME SDN BHD (12345-X)", None),
+    ("BHD", "Total BHD 12.500", "BHD"), ("SEK", "SEK U3, 40150 SHAH ALAM", None), ("SEK", "Summa SEK 1 234,00", "SEK"), ("CAD", "Currency: CAD", "CAD"), ("PEN", "BLUE PEN", None),
+])
+def test_word_currency_in_its_line(word, line, code):
+    assert word_currency(word, line) == code
 
 
 def test_iban_and_vat():

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ..geometry import inside, union
-from ..normalize import VAT_RE, iban_valid, normalise_vat_id, parse_currency
+from ..normalize import VAT_RE, iban_valid, normalise_vat_id, word_currency
 from ..types import GroundedCurrency, GroundedNumber, Invoice, Party
 from .layout import (PageView, Span, word_range, amounts_in, dates_in, grounded_date, grounded_number,
                      grounded_text)
@@ -316,9 +316,8 @@ def _currency(views) -> GroundedCurrency | None:
     for view in views:
         for line in view.lines:
             for w in line.words:
-                code = parse_currency(w.text)
-                # The code or symbol alone, or glued to an amount ('EUR', '€12.00', '3.285,40EUR').
-                if code and (len(w.text) <= 4 or re.search(r"\d\s*([A-Z]{3}|[€$£¥])$|^([A-Z]{3}|[€$£¥])\s*\d", w.text)):
+                code = word_currency(w.text, line.text)  # alone, or glued to an amount ('€12.00')
+                if code:
                     counts[code] += 1
                     first.setdefault(code, Span(view.number, (w,)))
     if not counts:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...normalize import iban_valid, normalise_vat_id, parse_currency
+from ...normalize import iban_valid, normalise_vat_id, word_currency
 from ..layout import PageView, Span, amounts_in, dates_in
 
 _ID = re.compile(r"^[#]?[A-Z0-9][A-Z0-9\-/._]{1,34}$", re.I)
@@ -79,8 +79,8 @@ def collect(views: list[PageView]) -> Candidates:
                 add["email"].append(Candidate("email", one, t, idx))
             elif _ID.match(t) and any(ch.isdigit() for ch in t) and id(w) not in date_words and len(t) >= 3:
                 add["id"].append(Candidate("id", one, t, idx))
-            code = parse_currency(w.text)
-            if code and (len(w.text) <= 4 or re.search(r"\d", w.text)):
+            code = word_currency(w.text, line.text)
+            if code:
                 add["currency"].append(Candidate("currency", one, code, idx))
         _add_ids(cands, view, line, idx)
         words = line.words

@@ -130,3 +130,11 @@ def build_spec(fields: tuple[FieldSpec, ...], cands, *, text_choices: list[str],
         elif f.kind == "block":
             choices[f.name] = block_choices
     return ReplySpec(fields=fields, enums=enums, choices=choices)
+
+
+def nothing_to_choose(fields: tuple[FieldSpec, ...], cands) -> frozenset[str]:
+    """The typed fields of ``fields`` whose enum is empty: the page prints no candidate of their kind (no date,
+    no amount, no currency code or symbol), so the model's only allowed answer is null and asking costs its
+    decoding for nothing (:class:`ReplySpec`)."""
+    spec = build_spec(fields, cands, text_choices=[], block_choices=[])
+    return frozenset(name for name, values in spec.enums.items() if not values)

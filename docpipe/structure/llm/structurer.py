@@ -58,7 +58,7 @@ from .candidates import Candidates, collect
 from .ground import Block, Grounded, ground_reply
 from .prompt import SYSTEM, invoice_prompt, title_block_prompt
 from .rules import apply_rules
-from .schema import INVOICE_FIELDS, RECEIPT_FIELDS, TITLE_BLOCK_FIELDS, build_spec
+from .schema import INVOICE_FIELDS, RECEIPT_FIELDS, TITLE_BLOCK_FIELDS, build_spec, nothing_to_choose
 
 MAX_BLOCK_LINES = 5
 # Fields where the rules' labelled reading wins over the model when both have one: on the real invoices the
@@ -154,6 +154,13 @@ class LlmStructurer:
         fields = tuple(f for f in fields if f.name not in by_receipt_rules)
         work.sources.update({name: "receipt_rules" for name in by_receipt_rules})
         totals = "total" not in by_receipt_rules
+        # A field with nothing on the page to choose from can only be answered null: not asked, the same
+        # outcome as the model's null (the rules' value stays, source ``rules``) without the call's cost.
+        blank = nothing_to_choose(fields, cands)
+        for name in blank:
+            _fallback(inv, name)
+            work.sources[name] = "rules"
+        fields = tuple(f for f in fields if f.name not in blank)
         work.asked = tuple(f.name for f in fields)
         if fields:
             try:
@@ -212,14 +219,17 @@ class LlmStructurer:
                   else tuple(f for f in TITLE_BLOCK_FIELDS if getattr(tb, f.name) is None))
         if drawing.discipline == "architectural":  # building plans print no material or ISO 2768 class
             fields = tuple(f for f in fields if f.name not in ("material", "general_tolerance"))
-        asked = {f.name for f in fields}
+        sub = _SubView(view, lines)
+        cands = collect([sub])
+        blank = nothing_to_choose(fields, cands)  # only null allowed (no date in the title block)
+        work.sources.update({name: "rules" for name in blank})
+        fields = tuple(f for f in fields if f.name not in blank)
+        asked = {f.name for f in fields} | blank
         work.sources.update({f.name: "settled" for f in TITLE_BLOCK_FIELDS if f.name not in asked})
         work.asked = tuple(f.name for f in fields)
-        if not fields:  # the rules' labelled cells read every field: the model could not change any
+        if not fields:  # the rules' labelled cells read every field the model could fill
             return work.result(drawing)
         try:
-            sub = _SubView(view, lines)
-            cands = collect([sub])
             spec = build_spec(fields, cands,
                               text_choices=list(dict.fromkeys(c.value for c in cands.by_kind.get("text", []))),
                               block_choices=[])

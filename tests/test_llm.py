@@ -195,12 +195,31 @@ def test_fields_with_nothing_on_the_page_to_choose_are_not_asked():
     assert res.asked == ("vendor_name",) and res.errors == []
     receipt = [(200, 100, "KEDAI RUNCIT MAJU SDN BHD"), (200, 160, "12 JALAN BESAR"), (200, 220, "43000 KAJANG"),
                (200, 400, "MILO 2.50"), (200, 460, "ROTI 1.20"), (200, 600, "TOTAL"), (900, 600, "3.70")]
-    res = LlmStructurer(FakeBackend([{"total_tax": None}]), ask="open").invoice([PageView(page(receipt))], receipt=True)
-    # no date and no currency printed ('BHD' is the company form): only the tax is open among the amounts
-    assert res.asked == ("total_tax",) and res.errors == [] and res.payload.currency is None
-    res = LlmStructurer(FakeBackend([]), ask="open").invoice(  # raises when called
-        [PageView(page(receipt + [(200, 660, "GST 0.00")]))], receipt=True)
-    assert res.asked == () and res.errors == []
+    backend = FakeBackend([])  # raises when called
+    res = LlmStructurer(backend, ask="open").invoice([PageView(page(receipt))], receipt=True)
+    # no date and no currency printed ('BHD' is the company form), the receipt rules read the rest: no call
+    assert res.asked == () and backend.calls == [] and res.errors == [] and res.payload.currency is None
+    # a printed currency symbol is read by the rules; a receipt's tax is never put to the model
+    res = LlmStructurer(backend, ask="all").invoice([PageView(page(receipt + [(200, 660, "RM")]))], receipt=True)
+    assert res.payload.currency.value == "MYR" and "total_tax" not in res.asked and res.errors != []  # no reply
+
+
+def test_a_tax_above_the_highest_vat_rate_is_no_tax():
+    # A till receipt's tax line that prints the shop's GST registration number, or the total on the tax row:
+    # no tax is above 27 % of the total, so no tax is read rather than a wrong one, by the rules and the model.
+    receipt = [(200, 100, "KEDAI RUNCIT MAJU SDN BHD"), (200, 160, "12 JALAN BESAR"), (200, 220, "43000 KAJANG"),
+               (200, 300, "GST ID: 001134286976"), (200, 400, "MILO 2.50"), (200, 460, "ROTI 1.20"),
+               (200, 540, "GST 6%"), (900, 540, "1134286.20"), (200, 600, "TOTAL"), (900, 600, "3.70")]
+    inv = LlmStructurer(FakeBackend([]), ask="open").invoice([PageView(page(receipt))], receipt=True).payload
+    assert inv.total.value == 3.70 and inv.total_tax is None
+    fine = [it if it[2] != "1134286.20" else (900, 540, "0.21") for it in receipt]
+    inv = LlmStructurer(FakeBackend([]), ask="open").invoice([PageView(page(fine))], receipt=True).payload
+    assert inv.total_tax is not None and inv.total_tax.value == 0.21
+    # the model's pick of the total as the tax of an invoice is cleared as well
+    items = [it for it in INVOICE if it[2] not in ("MwSt. 19%", "34,49")]
+    res = LlmStructurer(FakeBackend([{**REPLY, "total_tax": "215,99"}]), ask="all").invoice(
+        [PageView(page(items))], receipt=False)
+    assert res.payload.total.value == 215.99 and res.payload.total_tax is None
 
 
 def test_bare_labels_are_not_offered_as_vendor_names():

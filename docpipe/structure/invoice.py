@@ -192,8 +192,31 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
         total = receipt_total(views)
         if total is not None:
             inv.total = total
+    drop_implausible_tax(inv)
     inv.line_items = _line_items(views)
     return inv
+
+
+# The highest standard VAT rate in the world is 27 % (Hungary; GST and US sales taxes are lower), so no document's
+# tax is more than 27 % of its total, gross or net. A 'tax' above that is a misreading: the digits of a GST or VAT
+# registration number on a till receipt's tax line, the total or the subtotal printed on the tax row, an item.
+MAX_TAX_RATE = 0.27
+
+
+def plausible_tax(tax: float, total: float) -> bool:
+    """Whether ``tax`` can be the tax of a document whose total is ``total`` (:data:`MAX_TAX_RATE`; credit notes
+    by their absolute values)."""
+    return abs(tax) <= MAX_TAX_RATE * abs(total) + 0.01
+
+
+def drop_implausible_tax(inv: Invoice) -> bool:
+    """Clear a tax that :func:`plausible_tax` rules out against the total read beside it: no value is better
+    than one that cannot be the document's tax. Returns whether it was cleared."""
+    if inv.total_tax is not None and inv.total is not None and not plausible_tax(inv.total_tax.value,
+                                                                                 inv.total.value):
+        inv.total_tax = None
+        return True
+    return False
 
 
 def _payment_terms(views):

@@ -1,6 +1,7 @@
 """Business rules that choose among alternative candidates before a document is flagged for review.
 
-- tax not above the subtotal: swapped when it is (both positive).
+- tax not above the subtotal: swapped when it is (both positive); a tax above 27 % of the total (the highest
+  VAT rate, :func:`..invoice.plausible_tax`) is no tax: not taken from the candidates, and cleared when read.
 - subtotal + tax = total (within 0.01): when the chosen amounts disagree, search the document's amount
   candidates for a triple that adds up and keeps two of the three chosen values (then the chosen total,
   then the later-printed amounts win ties); failing that, the largest amount with a subtotal and a non-zero
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from ...types import GroundedDate, GroundedNumber, Invoice
 from ...validate import TOLERANCE
-from ..invoice import LABELS
+from ..invoice import LABELS, drop_implausible_tax, plausible_tax
 from .candidates import Candidate, Candidates
 
 _TOTALS = ("subtotal", "total_tax", "total")
@@ -61,7 +62,7 @@ def fix_totals(inv: Invoice, cands: Candidates) -> set[str]:
                 t = amounts[k]
                 kept = sum(abs(float(c.value) - cur[name].value) <= 0.005
                            for name, c in (("subtotal", s), ("total_tax", x), ("total", t)))
-                if kept < 2 or 0 < float(s.value) < float(x.value):
+                if kept < 2 or 0 < float(s.value) < float(x.value) or not plausible_tax(x.value, t.value):
                     continue
                 # A zero tax makes any amount printed twice a 'triple' (s + 0 = s): no evidence, unless the
                 # chosen tax was zero already.
@@ -98,7 +99,7 @@ def _largest_total_triple(amounts: list[Candidate], by_value: dict[float, list[i
         x_val = round(float(t.value) - float(s.value), 2)
         for j in by_value.get(x_val, []):
             x = amounts[j]
-            if len({i, j, k}) == 3 and 0 < float(x.value) <= float(s.value):
+            if len({i, j, k}) == 3 and 0 < float(x.value) <= float(s.value) and plausible_tax(x.value, t.value):
                 return ((0,), s, x, t)
     return None
 
@@ -124,4 +125,5 @@ def apply_rules(inv: Invoice, cands: Candidates, *, totals: bool = True) -> tupl
     validation still flags the difference)."""
     replaced = fix_totals(inv, cands) if totals else set()
     replaced |= fix_due_date(inv, cands)
+    drop_implausible_tax(inv)  # the model's pick too: no tax is above 27 % of its total
     return [], replaced

@@ -220,6 +220,13 @@ def test_a_tax_above_the_highest_vat_rate_is_no_tax():
     res = LlmStructurer(FakeBackend([{**REPLY, "total_tax": "215,99"}]), ask="all").invoice(
         [PageView(page(items))], receipt=False)
     assert res.payload.total.value == 215.99 and res.payload.total_tax is None
+    # on an invoice, a right tax beside a misread total stays: the triple that adds up corrects the total
+    items = [it if it[2] != "215,99" else (2000, 1640, "99,00") for it in INVOICE]
+    items.append((200, 1900, "Betrag laut Auftrag 215,99"))
+    res = LlmStructurer(FakeBackend([{"vendor_name": "ACME Widgets GmbH"}]), ask="open").invoice(
+        [PageView(page(items))], receipt=False)
+    assert (res.payload.total.value, res.payload.total_tax.value) == (215.99, 34.49)
+    assert res.sources["total"] == "alternative"
 
 
 def test_bare_labels_are_not_offered_as_vendor_names():

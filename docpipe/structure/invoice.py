@@ -192,7 +192,10 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
         total = receipt_total(views)
         if total is not None:
             inv.total = total
-    drop_implausible_tax(inv)
+        # A receipt's total is settled here (the payment confirms it); an invoice's labelled amounts may still
+        # be re-chosen as a triple that adds up (.llm.rules.fix_totals), which clears such a tax afterwards:
+        # cleared now, a right tax beside a wrong total would be lost with the triple that corrects the total.
+        drop_implausible_tax(inv)
     inv.line_items = _line_items(views)
     return inv
 

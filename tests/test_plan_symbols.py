@@ -26,8 +26,8 @@ def _plan(seed, **kw):
 
 
 def _region_of(truth_opening, symbols):
-    """The generated symbol region of a truth opening (the region is the symbol's ink box, padded; the truth's
-    ``symbol_bbox`` is the wall gap and the swing)."""
+    """The generated symbol region of a truth opening (the region is the truth's ``symbol_bbox``, the wall gap
+    and a door's swing, padded)."""
     return max(symbols, key=lambda r: intersection(r.bbox, truth_opening.symbol_bbox)).bbox
 
 

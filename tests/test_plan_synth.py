@@ -77,3 +77,26 @@ def test_same_seed_same_plan_and_generate_writes_plans(tmp_path):
     assert ta == tb and a.im.tobytes() == b.im.tobytes()
     paths = generate(tmp_path, invoices=0, receipts=0, drawings=0, others=0, plans=2, seed=3)
     assert len(paths) == 2 and all((tmp_path / "expected" / (p.name + ".json")).exists() for p in paths)
+
+
+def test_door_and_dimension_line_regions_are_the_symbols_and_rows(plans):
+    """The detector's targets: a door's region is its symbol (the gap and the swing quadrant, as the truth's
+    ``symbol_bbox``), not the whole circle of the swing around the hinge; a dimension line's region is its row
+    (line, ticks, texts) without the extension lines, so that an overall chain and the chain inside it are two
+    separate boxes (overlapping, the two could never both survive the detector's NMS at IoU 0.5)."""
+    from docpipe.geometry import iou
+
+    def inside(a, b, tol=1):
+        return a[0] >= b[0] - tol and a[1] >= b[1] - tol and a[2] <= b[2] + tol and a[3] <= b[3] + tol
+
+    for s, (cv, t) in plans.items():
+        doors = [r.bbox for r in cv.regions if r.label == "door"]
+        symbols = [o.symbol_bbox for o in t.openings if o.kind == "door"]
+        assert len(doors) >= len(symbols), s  # the truth lists the openings whose tag was placed
+        for sb in symbols:
+            assert max(iou(sb, d) for d in doors) > 0.8, (s, sb)
+        rows = [r.bbox for r in cv.regions if r.label == "dimension_line"]
+        for i, a in enumerate(rows):
+            assert all(iou(a, b) < 0.3 for b in rows[i + 1:]), (s, a)
+        for d in t.dimensions:
+            assert any(inside(d.bbox, r) for r in rows), (s, d.text)

@@ -19,6 +19,7 @@ Confidences are the words' OCR confidence scaled by how sure each rule is; they 
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..drawing.areas import SQFT_M2, parse_area, room_name
@@ -248,29 +249,39 @@ def _gap(a, b) -> float:
 
 def _pair_symbols(view: PageView, openings: list[Opening]) -> list[Opening]:
     """``openings`` (from tags) with the detector's ``door``/``window`` symbols of ``view`` paired one to one,
-    nearest first: a tag takes a symbol of its kind whose box is within :data:`_PAIR_GAP` tag heights of the
-    tag (tags are printed beside the symbol, or inside a door's swing). Symbols left over become openings
+    as many pairs as possible, nearest first: a tag takes a symbol of its kind whose box is within
+    :data:`_PAIR_GAP` tag heights of the tag (tags are printed beside the symbol, or inside a door's swing). Symbols left over become openings
     without a tag, boxed by the symbol."""
     symbols = [r for r in view.page.regions if r.label in SYMBOL_LABELS]
     if not symbols:
         return openings
-    pairs = []
-    for i, o in enumerate(openings):
+    near: list[list[tuple[float, int]]] = []  # per opening: (gap in tag heights, symbol), nearest first
+    for o in openings:
         h = max(1, o.bbox[3] - o.bbox[1])
-        for j, r in enumerate(symbols):
-            g = _gap(o.bbox, r.bbox)
-            if r.label == o.kind and g <= _PAIR_GAP * h:
-                pairs.append((g / h, i, j))
-    taken_o, taken_s = set(), set()
+        near.append(sorted((_gap(o.bbox, r.bbox) / h, j) for j, r in enumerate(symbols)
+                           if r.label == o.kind and _gap(o.bbox, r.bbox) <= _PAIR_GAP * h))
+    # As many pairs as the gaps allow (augmenting paths, each tag trying its nearest symbols first), so that a tag
+    # that stands about as near a neighbouring door's symbol as its own does not leave that door's tag unpaired.
+    owner: dict[int, int] = {}  # symbol -> opening
+
+    def assign(i: int, seen: set[int]) -> bool:
+        for _, j in near[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or assign(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    for i in sorted(range(len(openings)), key=lambda i: near[i][0][0] if near[i] else math.inf):
+        if near[i]:
+            assign(i, set())
     out = list(openings)
-    for _, i, j in sorted(pairs):
-        if i in taken_o or j in taken_s:
-            continue
-        taken_o.add(i)
-        taken_s.add(j)
+    for j, i in owner.items():
         out[i] = out[i].model_copy(update={"symbol_bbox": symbols[j].bbox})
     for j, r in enumerate(symbols):
-        if j not in taken_s:
+        if j not in owner:
             out.append(Opening(kind=r.label, tag=None, symbol_bbox=r.bbox, page=view.number, bbox=r.bbox,
                                confidence=round(_UNTAGGED * r.confidence, 4)))
     return out

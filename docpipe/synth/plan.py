@@ -190,29 +190,32 @@ class PlanRenderer:
         cv = self.cv
         (sx, sy), (ax, ay), (nx, ny) = self._opening_frame(o)
         t = o.wall.thickness / 2
-        label = o.kind
-        with cv.region(label, pad=4):
-            if o.kind == "window":
+        if o.kind == "window":
+            with cv.region("window", pad=4):
                 for e in (-t, -t / 4, t / 4, t) if self.rng.random() < 0.5 else (-t, 0.0, t):
                     cv.line([self.px(sx + nx * e, sy + ny * e), self.px(sx + ax * o.width + nx * e,
                                                                        sy + ay * o.width + ny * e)], width=2)
                 for d in (0, o.width):
                     cv.line([self.px(sx + ax * d - nx * t, sy + ay * d - ny * t),
                              self.px(sx + ax * d + nx * t, sy + ay * d + ny * t)], width=2)
-                return
-            hinge = o.width * o.hinge
-            face = o.swing * t
-            hx, hy = sx + ax * hinge + nx * face, sy + ay * hinge + ny * face
-            lx, ly = hx + nx * o.swing * o.width, hy + ny * o.swing * o.width
-            jd = o.width - hinge
-            jx, jy = sx + ax * jd + nx * face, sy + ay * jd + ny * face
-            cv.line([self.px(hx, hy), self.px(lx, ly)], width=self.thin + 1)
-            a1 = math.degrees(math.atan2(ly - hy, lx - hx)) % 360
-            a2 = math.degrees(math.atan2(jy - hy, jx - hx)) % 360
-            start = a1 if (a2 - a1) % 360 == 90 else a2
-            cx, cy = self.px(hx, hy)
-            rad = o.width * self.k
-            cv.arc((cx - rad, cy - rad, cx + rad, cy + rad), start, start + 90, width=2)
+            return
+        # A door's region is its symbol box (the gap and the swing quadrant), not the union of what is drawn:
+        # the canvas notes an arc by its whole ellipse, which put the box around the full circle of the swing
+        # (centred on the hinge, half of it outside the room).
+        hinge = o.width * o.hinge
+        face = o.swing * t
+        hx, hy = sx + ax * hinge + nx * face, sy + ay * hinge + ny * face
+        lx, ly = hx + nx * o.swing * o.width, hy + ny * o.swing * o.width
+        jd = o.width - hinge
+        jx, jy = sx + ax * jd + nx * face, sy + ay * jd + ny * face
+        cv.line([self.px(hx, hy), self.px(lx, ly)], width=self.thin + 1)
+        a1 = math.degrees(math.atan2(ly - hy, lx - hx)) % 360
+        a2 = math.degrees(math.atan2(jy - hy, jx - hx)) % 360
+        start = a1 if (a2 - a1) % 360 == 90 else a2
+        cx, cy = self.px(hx, hy)
+        rad = o.width * self.k
+        cv.arc((cx - rad, cy - rad, cx + rad, cy + rad), start, start + 90, width=2)
+        cv.add_region("door", self.symbol_box(o), pad=4)
 
     # -- rooms --------------------------------------------------------------------------------------
     def _fit(self, s: str, f: Font, width: float) -> Font:

@@ -93,40 +93,45 @@ class PlanMarks:
         f = p.f_dim
         gap = 0.35 * f.size
         pts = [(p.ox + v * p.k) if horizontal else (p.oy + v * p.k) for v in pos]
+        # The extension lines (from the wall face out to the line) are drawn outside the chain's region: with
+        # them, an overall chain's box ran from the wall through the inner chain and covered it (IoU ~0.6, so one
+        # of the two was always suppressed). The region is the line, its ticks and its texts.
+        if side != "inside":
+            face = p.oy + bh if side == "bottom" else p.oy if side == "top" else \
+                p.ox if side == "left" else p.ox + bw
+            ext = (face + math.copysign(20, line - face), line + math.copysign(25, line - face))
+            for q in pts:
+                if horizontal:
+                    cv.line([(q, ext[0]), (q, ext[1])], width=1)
+                else:
+                    cv.line([(ext[0], q), (ext[1], q)], width=1)
         with cv.region("dimension_line", pad=6):
             if horizontal:
                 cv.line([(pts[0] - 30, line), (pts[-1] + 30, line)], width=2)
             else:
                 cv.line([(line, pts[0] - 30), (line, pts[-1] + 30)], width=2)
             for q in pts:
-                if side != "inside":
-                    face = p.oy + bh if side == "bottom" else p.oy if side == "top" else \
-                        p.ox if side == "left" else p.ox + bw
-                    ext = (face + math.copysign(20, line - face), line + math.copysign(25, line - face))
-                    if horizontal:
-                        cv.line([(q, ext[0]), (q, ext[1])], width=1)
-                    else:
-                        cv.line([(ext[0], q), (ext[1], q)], width=1)
                 self._tick(q, line, horizontal)
-        for a, e, qa, qe in zip(pos, pos[1:], pts, pts[1:]):
-            mm = round(e - a, 1)
-            text = format_plan_length(mm, p.notation, comma=self.comma)
-            mid = (qa + qe) / 2
-            if horizontal:
-                fit = p._fit(text, f, (qe - qa) - 24)
-                box = cv.text(mid, line - gap, text, fit, align="c")
-                angle = 0.0
-            else:
-                fit = p._fit(text, f, (qe - qa) - 24)
-                h = fit.size * 0.75
-                box = cv.stamp([(0, 0, text, fit)], line - gap - h / 2, mid, angle=90)
-                angle = 90.0
-            cv.add_region("dimension", box, pad=4)
-            p.taken.append(box)
-            nominal = parse_plan_length(text, "cm" if p.notation == "cm" else "mm").mm  # the truth is the print
-            p.truth.dimensions.append(Dimension(text=text, kind="linear", nominal=nominal, unit="mm", page=1,
-                                                bbox=box, angle=angle, chain=cid if (parts and len(pos) > 2) or overall else None,
-                                                overall=overall, confidence=1.0))
+            for a, e, qa, qe in zip(pos, pos[1:], pts, pts[1:]):
+                mm = round(e - a, 1)
+                text = format_plan_length(mm, p.notation, comma=self.comma)
+                mid = (qa + qe) / 2
+                if horizontal:
+                    fit = p._fit(text, f, (qe - qa) - 24)
+                    box = cv.text(mid, line - gap, text, fit, align="c")
+                    angle = 0.0
+                else:
+                    fit = p._fit(text, f, (qe - qa) - 24)
+                    h = fit.size * 0.75
+                    box = cv.stamp([(0, 0, text, fit)], line - gap - h / 2, mid, angle=90)
+                    angle = 90.0
+                cv.add_region("dimension", box, pad=4)
+                p.taken.append(box)
+                nominal = parse_plan_length(text, "cm" if p.notation == "cm" else "mm").mm  # the truth is the print
+                p.truth.dimensions.append(Dimension(text=text, kind="linear", nominal=nominal, unit="mm", page=1,
+                                                    bbox=box, angle=angle,
+                                                    chain=cid if (parts and len(pos) > 2) or overall else None,
+                                                    overall=overall, confidence=1.0))
 
     def _tick(self, q: float, line: float, horizontal: bool) -> None:
         cv, s = self.cv, 16

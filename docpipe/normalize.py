@@ -20,6 +20,9 @@ CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "
                     "₽": "RUB", "฿": "THB", "₱": "PHP", "₫": "VND"}
 # Symbols longest first, so that 'S$' is read before '$' and 'AU$' before 'A$'.
 _SYMBOLS = sorted(CURRENCY_SYMBOLS.items(), key=lambda kv: -len(kv[0]))
+# Symbols that name several currencies ('kr': Swedish, Norwegian, Danish and Icelandic crowns) are stripped from
+# amounts but name no currency by themselves (:func:`parse_currency`).
+AMBIGUOUS_SYMBOLS = frozenset({"kr"})
 # Codes that are also words or abbreviations: 'Sdn Bhd' / 'Bhd' (Berhad) ends Malaysian company names and 'Sek.'
 # (Seksyen, a district) starts Malaysian addresses, 'PEN' is an item on a stationery receipt, 'CAD' a drawing's
 # origin. Standing alone they name a currency only on a line that also prints an amount or a currency label
@@ -163,7 +166,8 @@ def parse_currency(text: str) -> str | None:
     for sym, iso in _SYMBOLS:
         if len(sym) == 1 and sym in t:
             return iso
-        if len(sym) > 1 and re.search(rf"(?<![A-Za-z]){re.escape(sym)}(?![A-Za-z])", t):
+        if len(sym) > 1 and sym not in AMBIGUOUS_SYMBOLS \
+                and re.search(rf"(?<![A-Za-z]){re.escape(sym)}(?![A-Za-z])", t):
             return iso
     return None
 

@@ -43,7 +43,7 @@ def test_parse_currency(text, code):
 @pytest.mark.parametrize("word,line,code", [
     ("RM", "TOTAL RM 12.50", "MYR"), ("RM5.00", "CASH RM5.00", "MYR"), ("FIRMA", "FIRMA GMBH", None),
     ("S$12.00", "TOTAL S$12.00", "SGD"), ("US$", "US$ 5.00", "USD"), ("$", "$ 5.00", "USD"),
-    ("HK$", "HK$ 80", "HKD"), ("Rp", "Rp 15.000", "IDR"),
+    ("HK$", "HK$ 80", "HKD"), ("Rp", "Rp 15.000", "IDR"), ("kr", "Total kr 1.250,00", None),  # SEK, NOK, DKK, ISK
     ("EUR", "EUR", "EUR"), ("(EUR)", "Amount (EUR)", "EUR"), ("3.285,40EUR", "Summe 3.285,40EUR", "EUR"),
     ("EURO-PALLET", "EURO-PALLET 4", None),
     # codes that are also company forms or words name a currency only beside an amount or a currency label

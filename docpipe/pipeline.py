@@ -2,7 +2,9 @@
 
 :class:`Pipeline` runs one document in-process (what a Prefect task calls). :func:`run_batch` runs a folder
 with page-level parallelism: each page is a job in a pool of worker processes, each worker holding its own
-``Pipeline`` (models and engines loaded once per worker); a document is finished (classified, structured,
+``Pipeline`` (models and engines loaded once per worker); a document's later pages are queued once its first
+page is read, with the language that page's words said (``PageOutcome.lang``), so that they are read in it at
+once instead of in English first (other documents' pages keep the workers busy meanwhile); a document is finished (classified, structured,
 validated) in a worker once its pages are read, and written by the parent, which alone touches the output
 folder and its manifest.
 """
@@ -44,6 +46,7 @@ class PageOutcome:
     page: Page | None = None
     error: ErrorRecord | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    lang: str | None = None  # the language the page's words say (PageText.lang): the later pages' lang_hint
 
 
 def error_record(exc: BaseException, *, page: int | None = None, stage: str | None = None) -> ErrorRecord:
@@ -69,12 +72,14 @@ class Pipeline:
     def probe(self, path: Path, root: Path) -> SourceFile:
         return probe(path, root, self.options.ingest)
 
-    def read_page(self, src: SourceFile, number: int) -> PageOutcome:
+    def read_page(self, src: SourceFile, number: int, lang_hint: str | None = None) -> PageOutcome:
+        """One page read (and its regions detected). ``lang_hint``: the language the document's first page
+        said (its outcome's ``lang``), for a later page (:class:`~docpipe.read.PageReader`)."""
         t0 = time.perf_counter()
         try:
             raster = load_page(src, number, self.options.ingest)
             t1 = time.perf_counter()
-            text = self.reader(raster)
+            text = self.reader(raster, lang_hint=lang_hint)
             timings = {"rasterize": t1 - t0, **text.timings}
         except Exception as e:  # one bad page must not lose the others
             return PageOutcome(number=number, error=error_record(e, page=number),
@@ -95,7 +100,13 @@ class Pipeline:
                 except Exception as e:
                     error = error_record(e, page=number, stage="ocr")
                 timings["dimension_ocr"] = time.perf_counter() - t2
-        return PageOutcome(number=number, page=page, error=error, timings=timings)
+        return PageOutcome(number=number, page=page, error=error, timings=timings, lang=text.lang)
+
+    def read_pages(self, src: SourceFile) -> list[PageOutcome]:
+        """Every page of ``src`` in order, the later ones with the language the first page's words said, as
+        :func:`run_batch` reads them across its workers."""
+        first = self.read_page(src, 1)
+        return [first, *(self.read_page(src, n, first.lang) for n in range(2, src.pages + 1))]
 
     @property
     def detector(self):
@@ -186,7 +197,7 @@ class Pipeline:
             src = self.probe(path, root)
         except Exception as e:
             return failed_result(path, root, e)
-        return self.finish(src, [self.read_page(src, n) for n in range(1, src.pages + 1)])
+        return self.finish(src, self.read_pages(src))
 
 
 def failed_result(path: Path, root: Path, exc: BaseException) -> DocumentResult:
@@ -297,9 +308,9 @@ def _note() -> WorkerNote:
     return WorkerNote(pid=os.getpid(), loads=_worker_loads, start_cpu=_worker_start_cpu, rss=_release_memory())
 
 
-def _read_page_job(src: SourceFile, number: int) -> tuple[PageOutcome, WorkerNote]:
+def _read_page_job(src: SourceFile, number: int, lang_hint: str | None = None) -> tuple[PageOutcome, WorkerNote]:
     assert _worker_pipeline is not None
-    return _worker_pipeline.read_page(src, number), _note()
+    return _worker_pipeline.read_page(src, number, lang_hint), _note()
 
 
 def _ready(_: int) -> WorkerNote | None:
@@ -342,6 +353,7 @@ class _Doc:
     src: SourceFile
     started: float
     outcomes: list[PageOutcome] = field(default_factory=list)
+    lang_hint: str | None = None  # its first page's language, for its later pages (Pipeline.read_pages)
 
 
 def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None = None, *,
@@ -443,7 +455,7 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
     jobs: list[tuple] = []  # (kind, rel, page or None), in submission order
     for src in queue:
         docs[src.rel] = _Doc(src=src, started=0.0)
-        jobs.extend(("page", src.rel, n) for n in range(1, src.pages + 1))
+        jobs.append(("page", src.rel, 1))  # the later pages follow the first (its language: Pipeline.read_pages)
     jobs.reverse()  # pop() from the end keeps the input order
     pending: dict[Future, tuple] = {}
     retried: set[tuple] = set()
@@ -453,8 +465,10 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
         kind, rel, n = job
         doc = docs[rel]
         doc.started = doc.started or time.perf_counter()
-        fut = pool.submit(_read_page_job, doc.src, n) if kind == "page" else pool.submit(
-            _finish_job, doc.src, doc.outcomes)
+        if kind == "page":
+            fut = pool.submit(_read_page_job, doc.src, n, doc.lang_hint if n > 1 else None)
+        else:
+            fut = pool.submit(_finish_job, doc.src, doc.outcomes)
         pending[fut] = job
 
     def restart(keep: list[tuple]) -> None:
@@ -522,6 +536,9 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
                              else _finish_failed(doc, e))
                 if kind == "page":
                     doc.outcomes.append(value)
+                    if n == 1:  # the later pages next, in order, before other documents' pages
+                        doc.lang_hint = value.lang
+                        jobs.extend(("page", rel, k) for k in range(doc.src.pages, 1, -1))
                     if len(doc.outcomes) == doc.src.pages:
                         jobs.append(("finish", rel, None))
                 else:

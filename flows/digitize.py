@@ -130,7 +130,7 @@ def process_document(path: str, root: str, rel: str, sha256: str | None, out_dir
     except Exception as e:  # unreadable, corrupt, unsupported: a failed record, not a failed task
         result = failed_result(src_path, root_path, e)
     else:
-        outcomes = [pipe.read_page(src, n) for n in range(1, src.pages + 1)]
+        outcomes = pipe.read_pages(src)
         # This process's lock first, then a slot of the global limit (not held while waiting for the lock).
         with structure_lock, concurrency(STRUCTURE_LIMIT, occupy=1, strict=False):
             result = pipe.finish(src, outcomes)

@@ -119,7 +119,7 @@ def test_the_second_language_reading_reads_the_flattened_image_the_kept_words_ca
                 for i, t in enumerate("TOTAL RM 12.50 CASH".split())]
 
     monkeypatch.setattr(reader.ocr, "read_words", fake)
-    monkeypatch.setattr(reader, "_read_flattened", lambda image, words: (words, flat))
+    monkeypatch.setattr(reader, "_read_flattened", lambda image, words, lang=None: (words, flat))
     heights = []
     page_read = reader.read_words
     monkeypatch.setattr(reader, "read_words",
@@ -127,3 +127,66 @@ def test_the_second_language_reading_reads_the_flattened_image_the_kept_words_ca
     reader(RasterPage(number=1, image=render_lines([(10, 10, "x")], size=(400, 300)), dpi=300, pdf_words=None))
     assert seen[-1][0] == "eng+deu+fra+nld" and seen[-1][1] is flat
     assert heights[-1] == "measure"  # its letters measured on it, not on the grey photo
+
+
+# A German document's later page with German names but too few German words to say its language by itself
+# (a delivery-note page: English labels, names, items).
+LATER_PAGE = ["Delivery note for the second shipment", "Contact person Jürgen Müller, Größenweg 4, Köln",
+              "Handover appointment agreed with Björn Schäfer", "Spare parts Schlüsselschalter and Gerätehalter",
+              "Please return the signed copy within fourteen days"]
+
+
+def _raster(lines, number=1):
+    from docpipe.ingest import RasterPage
+
+    return RasterPage(number=number, image=render_lines([(200, 300 + 80 * i, t) for i, t in enumerate(lines)]),
+                      dpi=300, pdf_words=None)
+
+
+def _german_lines():
+    words = TEXTS["deu"].split()
+    return [" ".join(words[k:k + 6]) for k in range(0, len(words), 6)]
+
+
+def _spied_reader(monkeypatch):
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
+    langs = []
+    real = reader.ocr.read_words
+
+    def spy(image, **kw):
+        langs.append(kw.get("lang") or reader.ocr.lang)
+        return real(image, **kw)
+
+    monkeypatch.setattr(reader.ocr, "read_words", spy)
+    return reader, langs
+
+
+def test_a_later_page_is_read_in_the_first_pages_language_at_once(monkeypatch):
+    reader, langs = _spied_reader(monkeypatch)
+    first = reader(_raster(_german_lines()))
+    assert first.lang == "deu+eng"  # what the German page's words say, for the document's later pages
+    langs.clear()
+    later = reader(_raster(LATER_PAGE, 2), lang_hint=first.lang)
+    assert langs == ["deu+eng"]  # one reading, in German, not English first
+    joined = " ".join(ln.text for ln in later.page.lines)
+    assert "Müller" in joined and "Größenweg" in joined, joined
+    # Without the hint the same page reads in English only: its own words do not say German.
+    langs.clear()
+    alone = reader(_raster(LATER_PAGE, 2))
+    assert langs == ["eng"] and alone.lang is None
+
+
+def test_a_hinted_page_still_gets_the_passes_its_own_reading_asks_for(monkeypatch):
+    reader, langs = _spied_reader(monkeypatch)
+    # A French page in a document whose first page was German: read in German first, then in French.
+    lines = ["Facture pour la livraison des marchandises", "Désignation des produits et quantité livrée",
+             "Montant total de la facture avec TVA", "Paiement par virement sur le compte de la société",
+             "Échéance du règlement pour le client"]
+    text = reader(_raster(lines, 2), lang_hint="deu+eng")
+    assert langs == ["deu+eng", "fra+eng"] and text.lang == "fra+eng"
+    # An English hint changes nothing; with a fixed --lang the hint is not used.
+    langs.clear()
+    reader(_raster(LATER_PAGE, 2), lang_hint="eng")
+    assert langs == ["eng"]
+    fixed = PageReader(OrientOptions(osd="never"), OcrOptions(lang="eng"))
+    assert fixed(_raster(_german_lines())).lang is None

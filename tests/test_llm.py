@@ -470,7 +470,7 @@ def test_embedded_model_reads_the_sample_invoice():
     pipe = Pipeline(PipelineOptions(structure=opts, workers=1))
     path = ROOT / "sample_docs/invoice_en_scan.pdf"
     src = pipe.probe(path, path.parent)
-    outcomes = [pipe.read_page(src, n) for n in range(1, src.pages + 1)]
+    outcomes = pipe.read_pages(src)
     # As printed, the page confirms its vendor (footer and e-mail domain: docpipe.structure.vendor) and the
     # model is not asked it.
     result, structured = pipe.finish_detailed(src, outcomes)

@@ -140,3 +140,37 @@ def test_cli_passes_the_memory_limit_for_worker_recycling(tmp_path, monkeypatch)
     assert seen == {"mib": 1234}
     assert CliRunner().invoke(cli.app, ["run", str(src), "--out", str(tmp_path / "o2"),
                                         "--recycle-memory-mib", "-1"]).exit_code == 2
+
+
+def test_a_documents_later_pages_are_read_in_its_first_pages_language_across_workers(tmp_path):
+    """run_batch queues a document's later pages once its first page is read, with that page's language: a
+    German document's second page, whose own words are too few German ones to say so, keeps its umlauts."""
+    from .test_language import LATER_PAGE, _german_lines
+
+    src = tmp_path / "in"
+    src.mkdir()
+
+    def page(lines):
+        return render_lines([(200, 300 + 80 * i, t) for i, t in enumerate(lines)])
+
+    for name in ("a", "b"):
+        first, *rest = [page(_german_lines()), page(LATER_PAGE), page(LATER_PAGE)]
+        first.save(src / f"{name}.tif", save_all=True, append_images=rest, dpi=(300, 300))
+    page(LATER_PAGE).save(src / "single.png", dpi=(300, 300))
+    options = PipelineOptions.model_validate({"workers": 2, "structure": {"backend": "rules"},
+                                              "ingest": {"force_ocr": True}})
+    summary = run_batch(src, tmp_path / "out", options)
+    assert summary.ok == 3 and summary.pages == 7
+    for name in ("a", "b"):
+        doc = json.loads((tmp_path / "out" / f"{name}.tif.json").read_text())
+        assert [p["number"] for p in doc["pages"]] == [1, 2, 3]
+        for p in doc["pages"][1:]:
+            text = " ".join(ln["text"] for ln in p["lines"])
+            assert "Müller" in text and "Größenweg" in text, text
+    # A document of one English-looking page is read in English: the hint is per document.
+    single = json.loads((tmp_path / "out" / "single.png.json").read_text())
+    assert "Müller" not in " ".join(ln["text"] for ln in single["pages"][0]["lines"])
+    # The in-process path reads the same.
+    alone = Pipeline(options).process(src / "a.tif", src)
+    assert [ln.text for ln in alone.pages[1].lines] == [ln["text"] for ln in json.loads(
+        (tmp_path / "out" / "a.tif.json").read_text())["pages"][1]["lines"]]

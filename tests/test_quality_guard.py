@@ -136,7 +136,7 @@ def guard(tmp_path_factory) -> GuardSet:
         truth = DocumentResult.model_validate_json(
             (out / "expected" / f"{path.name}.json").read_text(encoding="utf-8")).invoice
         src = pipe.probe(path, out)
-        docs.append(Doc(kind, src, [pipe.read_page(src, n) for n in range(1, src.pages + 1)], truth))
+        docs.append(Doc(kind, src, pipe.read_pages(src), truth))
     return GuardSet(pipe, docs, time.perf_counter() - t0)
 
 

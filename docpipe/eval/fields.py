@@ -194,7 +194,7 @@ def _read_job(job: tuple[str, str, str, int]) -> tuple[str, list]:
         _reader = Pipeline(PipelineOptions(ocr=OcrOptions(lang=lang, psm=psm), workers=1,
                                            structure=StructureOptions(backend="rules")))
     src = _reader.probe(Path(path), Path(path).parent)
-    return key, [src, [_reader.read_page(src, n) for n in range(1, src.pages + 1)]]
+    return key, [src, _reader.read_pages(src)]
 
 
 # The modules whose code decides what the reader sees: a change to any of them makes cached pages stale. The

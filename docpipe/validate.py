@@ -1,7 +1,8 @@
 """Validate: business rules over a structured document; each failed rule is a review reason.
 
 Invoices: line items sum to the subtotal (or, for gross-priced items, to the total), subtotal + tax = total
-(±0.01, also ±0.01 per line item for rounding; on receipts a tax-inclusive subtotal equal to the total), each
+(±0.01, also ±0.01 per line item for rounding; on receipts a tax-inclusive subtotal equal to the total), no
+total below the subtotal (beyond a cash rounding) when no tax was read, each
 item's quantity x unit price = its amount unless the item amounts add up to the document's sums, due date not
 before the invoice date, ISO 4217 currency, IBAN mod-97, VAT ID format, key fields present. Drawings: a drawing
 number, tolerances whose upper limit is not below the lower one; plans: dimension chains that add up, door and
@@ -16,6 +17,7 @@ from .structure.plan import symbol_tag_mismatches
 from .types import Drawing, Invoice
 
 TOLERANCE = 0.01  # currency units: rounding of printed amounts
+CASH_ROUNDING = 0.05  # a cash total rounded to 5 cents (Malaysia, Switzerland, ...), below its subtotal
 
 
 SURE_TYPE = 0.6
@@ -52,6 +54,12 @@ def check_invoice(inv: Invoice, *, receipt: bool = False, type_margin: float = 1
             and 0 <= inv.total_tax.value <= 0.2 * inv.total.value + TOLERANCE
         if abs(expected - inv.total.value) > TOLERANCE and not included:
             reasons.append(f"total {inv.total.value:.2f} does not equal subtotal + tax ({expected:.2f})")
+    if inv.subtotal and inv.total and inv.total_tax is None \
+            and inv.total.value < inv.subtotal.value - CASH_ROUNDING - TOLERANCE:
+        # Only a discount takes a document below its subtotal, and none was read: one of the two is misread
+        # (thermal receipts print subtotal, total and payment in the same faint digits).
+        reasons.append(f"total {inv.total.value:.2f} is below the subtotal {inv.subtotal.value:.2f} and no tax or "
+                       "discount explains it")
     # When the amounts add up to the document's sums they are confirmed; an item whose quantity x unit price
     # differs from its amount then prints a discount, a price per 10 or 100 units or a net price beside a
     # gross amount (tables of discounted and insurance-tax invoices): its price, not the document, is in doubt.

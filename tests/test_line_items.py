@@ -152,3 +152,44 @@ def test_item_arithmetic_is_a_review_reason_only_when_the_amounts_do_not_add_up(
     inv.subtotal, inv.total = n(round(net + 1, 2)), n(round(net + 1, 2))  # the amounts no longer add up
     reasons = check_invoice(inv)
     assert any("line items sum" in r for r in reasons) and any("quantity x unit price" in r for r in reasons)
+
+
+SUMS_ROWS = ["TOT QTY: {n}", "Total Qty: {n}", "TotaiQty. {n}", "TTL ITEMS {n}", "Raounding: RM", "Subtota1",
+             "Roundinq Adj", "SR @ 6%", "ZR & 0%", "A 19%", "S 20 %"]
+
+
+@pytest.mark.parametrize("seed", range(len(SUMS_ROWS)))
+def test_a_receipts_sums_and_tax_code_rows_end_its_items_as_ocr_reads_them(seed):
+    # Till receipts (no table header): item rows end in a price with cents; after them a quantity total, a
+    # rounding line or a GST/VAT code summary, often with a letter misread, is not an item.
+    rnd = random.Random(seed)
+    rows, want, y = [], [], 400
+    for _ in range(rnd.randrange(1, 4)):
+        name, amount = f"{word(rnd)} {word(rnd)}".upper(), rnd.randrange(100, 9999) / 100
+        rows += [(60, y, name), (620, y, f"{amount:.2f}")]
+        want.append((name, None, amount))
+        y += 40
+    label = SUMS_ROWS[seed].format(n=len(want))
+    rows += [(60, y, label), (520, y, f"{rnd.randrange(100, 9999) / 100:.2f}"), (620, y, f"{sum(a for *_, a in want):.2f}")]
+    assert _items(rows) == want, label
+
+
+@pytest.mark.parametrize("name", ["UHT 3.5% MILK", "BALANCED DIET MIX", "PAYMENTS CARD SLEEVE", "KOPI O 10% SUGAR"])
+def test_an_item_named_with_a_rate_or_a_word_near_a_stop_word_stays_an_item(name):
+    rows = [(60, 400, "BREAD LOAF"), (620, 400, "2.50"), (60, 440, name), (620, 440, "3.20"),
+            (60, 480, "TOTAL"), (620, 480, "5.70")]
+    assert _items(rows) == [("BREAD LOAF", None, 2.5), (name, None, 3.2)]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_nothing_under_a_receipts_sums_is_an_item(seed):
+    # A receipt whose item rows did not read as items (names and prices on separate rows): the payment, card
+    # approval and tax-analysis rows under its total are not items either.
+    rnd = random.Random(seed)
+    total = rnd.randrange(1000, 99999) / 100
+    rows = [(60, 300, f"{word(rnd)} {word(rnd)}".upper()), (60, 340, f"{rnd.randrange(1, 9)}.90*2"),
+            (60, 400, "Total"), (620, 400, f"{total:.2f}"),
+            (60, 440, f"{word(rnd).capitalize()} (debit) 00{rnd.randrange(10, 99)} App: {rnd.randrange(10**5, 10**6)}"),
+            (620, 440, f"{total:.2f}"), (60, 480, "S = 6%"), (400, 480, f"{total / 1.06:.2f}"), (620, 480, "1.74")]
+    views = [PageView(page(rows))]
+    assert extract_line_items(views, receipt=True) == []

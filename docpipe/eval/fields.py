@@ -427,6 +427,7 @@ def run_set(which: str, root: Path, options: PipelineOptions, *, cache: Path = D
         llm_s = structured.llm_seconds if structured is not None else 0.0
         row = {"doc": key, "doc_type": result.doc_type, "pages": len(result.pages), "seconds": round(seconds, 2),
                "llm_seconds": round(llm_s, 2), "ocr_seconds": sum(o.timings.get("ocr", 0.0) for o in outcomes),
+               "asked": list(structured.asked) if structured is not None else [],
                "needs_review": result.needs_review, "review_reasons": list(result.review_reasons),
                "fields": score(truth[key], fields, result), "errors": [e.message for e in result.errors]}
         if verbose:

@@ -196,7 +196,7 @@ def extract_invoice(views: list[PageView], *, receipt: bool = False) -> Invoice:
         # be re-chosen as a triple that adds up (.llm.rules.fix_totals), which clears such a tax afterwards:
         # cleared now, a right tax beside a wrong total would be lost with the triple that corrects the total.
         drop_implausible_tax(inv)
-    inv.line_items = _line_items(views)
+    inv.line_items = _line_items(views, receipt=receipt)
     return inv
 
 

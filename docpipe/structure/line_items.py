@@ -46,7 +46,36 @@ _STOP = re.compile(r"sub-?\s*total|zwischensumme|sous-?\s*total|subtotaal|\btota
                    # a VAT breakdown or the document's sums after the items ('Umsatzsteueraufschlüsselung',
                    # 'Positionssumme', 'Belegsummen', 'récapitulatif TVA')
                    r"steuer|aufschl[üu]sselung|positionssumme|belegsumme|r[ée]capitulatif|base\s*ht", _I)
+# The document's sums after the items, as thermal receipts print them and OCR reads them (all receipts and
+# till slips): a quantity total ('TOT QTY', 'Total Qty', glued 'TotalQty', 'TTL ITEMS'); 'total' with its l read
+# as i, 1 or | ('Totai'); a tax-code summary row, a code and its rate with only amounts after them ('SR @ 6%
+# 11.55 0.70', 'A 19% 10.00 1.90', 'ZR 0%': GST and VAT breakdowns), not an item whose name holds a rate ('UHT
+# 3.5% MILK').
+_SUMS = re.compile(r"\b(tot|ttl|tota[li1|])\.?\s*(qty|quantity|items?)\b|\btota[i1|]\b|"
+                   r"^\W*[a-z]{1,3}\s*[@&=:]?\s*\d{1,2}([.,]\d{1,2})?\s*%[^a-z]*$", _I)
+# Long stop words matched one OCR edit away ('Raounding', 'Subtota1', 'Balanse'): thermal prints lose and add
+# letters. Short ones ('change', a letter from 'charge') must match exactly.
+_NEAR_STOP = ("rounding", "subtotal", "tendered", "balance", "payment")
 _CENTS = re.compile(r"[.,]\d{2}\b")
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` or one substitution, insertion or deletion away from it, the inserted or
+    deleted letter not the last ('Balanced' is another word than 'balance', 'Raounding' is 'rounding')."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) <= 1
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_) - 1))
+
+
+def ends_items(text: str) -> bool:
+    """Whether a row's text is a stop row: the document's sums, tax, payment (:data:`_STOP`, :data:`_SUMS`,
+    :data:`_NEAR_STOP`), not an item."""
+    if _STOP.search(text) or _SUMS.search(text):
+        return True
+    return any(_one_edit(tok, stop) for tok in re.findall(r"[^\W_]{6,}", text.casefold()) for stop in _NEAR_STOP)
 _QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?([a-zA-Z]{1,3})?$")  # '2', '30,5', and '2m' (unit glued on by OCR)
 
 
@@ -84,14 +113,18 @@ def _header_columns(view: PageView, row) -> dict[str, tuple[int, int]] | None:
 _FROM_LEFT = "description_from_left"
 
 
-def extract_line_items(views: list[PageView]) -> list[LineItem]:
+def extract_line_items(views: list[PageView], *, receipt: bool = False) -> list[LineItem]:
+    """The line items of a document's pages. On a ``receipt`` the items come before its sums: a sums row with
+    an amount ends the items even before one was read (the rows under it are the payment, the change and the
+    tax analysis: card approval codes and tax bases read as items otherwise)."""
     items: list[LineItem] = []
     header_found = False
     for view in views:
         rows = view.rows()
         start, cols = None, None
         for idx, row in enumerate(rows):
-            cols = _header_columns(view, row)
+            # A row holding a price is no header ('Total Qty: 3 12.00 63.19' under a receipt's items).
+            cols = None if any(_CENTS.search(ln.text) for ln in row) else _header_columns(view, row)
             if cols:
                 start = idx + 1
                 header_found = True
@@ -101,11 +134,11 @@ def extract_line_items(views: list[PageView]) -> list[LineItem]:
         items.extend(_read_rows(view, rows[start:], cols))
     if not header_found:
         for view in views:
-            items.extend(_read_rows(view, view.rows(), None))
+            items.extend(_read_rows(view, view.rows(), None, receipt=receipt))
     return items
 
 
-def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
+def _read_rows(view: PageView, rows, cols, *, receipt: bool = False) -> list[LineItem]:
     items: list[LineItem] = []
     last_bottom = None
     h = view.text_height
@@ -115,7 +148,7 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
         text = " ".join(ln.text for ln in row)
         amounts = [a for ln in row for a in amounts_in(view.span(ln))]
         words = [w for ln in row for w in ln.words]
-        if _STOP.search(text):
+        if ends_items(text):
             money = [a for a in amounts if _CENTS.search(a[0].text)]
             if cols and not items and not money:
                 continue  # a second header line ('excl. VAT', 'ohne MwSt.') above the first item
@@ -125,7 +158,7 @@ def _read_rows(view: PageView, rows, cols) -> list[LineItem]:
                     money[-1][1] - sum(it.amount.value for it in items[section_start:] if it.amount)) < 0.005:
                 section_start, after_section, last_bottom = len(items), True, None
                 continue  # a section's subtotal, with more sections after it
-            if items or cols:
+            if items or cols or (receipt and money):
                 break
             continue
         if cols and "amount" in cols and not _amount_cell_used(words, cols, h):
@@ -243,7 +276,7 @@ def _item_ahead(view: PageView, rows, start: int, cols, text_rows: int) -> bool:
     h = view.text_height
     for row in rows[start:start + text_rows + 1]:
         text = " ".join(ln.text for ln in row)
-        if _STOP.search(text):
+        if ends_items(text):
             return False
         all_amounts = [a for ln in row for a in amounts_in(view.span(ln))]
         amounts = [a for a in all_amounts if _CENTS.search(a[0].text)]

@@ -54,8 +54,9 @@ def check_invoice(inv: Invoice, *, receipt: bool = False, type_margin: float = 1
             and 0 <= inv.total_tax.value <= 0.2 * inv.total.value + TOLERANCE
         if abs(expected - inv.total.value) > TOLERANCE and not included:
             reasons.append(f"total {inv.total.value:.2f} does not equal subtotal + tax ({expected:.2f})")
+    sign = -1 if inv.subtotal and inv.subtotal.value < 0 else 1  # a credit note's sums are negative
     if inv.subtotal and inv.total and inv.total_tax is None \
-            and inv.total.value < inv.subtotal.value - CASH_ROUNDING - TOLERANCE:
+            and sign * inv.total.value < sign * inv.subtotal.value - CASH_ROUNDING - TOLERANCE:
         # Only a discount takes a document below its subtotal, and none was read: one of the two is misread
         # (thermal receipts print subtotal, total and payment in the same faint digits).
         reasons.append(f"total {inv.total.value:.2f} is below the subtotal {inv.subtotal.value:.2f} and no tax or "

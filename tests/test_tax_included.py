@@ -65,3 +65,8 @@ def test_a_total_below_the_subtotal_with_no_tax_read_is_a_review_reason(seed):
         for total in (round(sub - 0.05, 2), round(sub - 0.01, 2), sub, round(sub * 1.06, 2)):
             assert not any(below in r for r in check_invoice(Invoice(subtotal=_n(sub), total=_n(total)),
                                                              receipt=receipt)), total
+        # A credit note: its sums are negative, its total (tax included) further from zero.
+        assert not any(below in r for r in check_invoice(Invoice(subtotal=_n(-sub), total=_n(round(-sub * 1.2, 2))),
+                                                         receipt=receipt))
+        assert any(below in r for r in check_invoice(Invoice(subtotal=_n(-sub), total=_n(round(-sub * 0.5, 2))),
+                                                     receipt=receipt))

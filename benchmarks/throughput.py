@@ -109,11 +109,15 @@ def main() -> None:
         summary = run_batch(folder, out, options)
     stages: dict[str, float] = {}
     types: dict[str, int] = {}
+    by_type: dict[str, dict[str, float]] = {}  # per document type: pages and seconds per stage
     for p in out.glob("*.json"):
         doc = json.loads(p.read_text())
         types[doc["doc_type"]] = types.get(doc["doc_type"], 0) + 1
+        kind = by_type.setdefault(doc["doc_type"], {"pages": 0})
+        kind["pages"] += len(doc["pages"])
         for k, v in doc["timings_s"].items():
             stages[k] = stages.get(k, 0.0) + v
+            kind[k] = kind.get(k, 0.0) + v
     ppm = summary.pages / summary.seconds * 60
     peak = mem.peak_per_worker()
     mib = 1024 * 1024
@@ -123,6 +127,10 @@ def main() -> None:
           f"({summary.ok} ok, {summary.partial} partial, {summary.failed} failed)")
     print("seconds per page by stage (summed over workers): " + ", ".join(
         f"{k} {v / max(1, summary.pages):.2f}" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])))
+    for kind, t in sorted(by_type.items()):
+        n = max(1, int(t.pop("pages")))
+        print(f"  {kind} ({n} pages), seconds per page: " + ", ".join(
+            f"{k} {v / n:.2f}" for k, v in sorted(t.items(), key=lambda kv: -kv[1]) if v / n >= 0.005))
     print("peak RSS per worker process: " + ", ".join(f"{v / mib:.0f}" for v in sorted(peak.values(), reverse=True))
           + f" MiB (max {max(peak.values(), default=0) / mib:.0f} MiB = {max(peak.values(), default=0) / 2**30:.2f} GiB "
           f"over {len(peak)} worker processes); tools: "

@@ -271,11 +271,16 @@ def test_open_mode_skips_the_model_when_the_title_block_is_complete():
     assert backend.calls == [] and res.asked == () and res.llm_seconds == 0.0
     assert res.sources["title"] == "settled" and res.errors == []
     assert tb.title.value == "Bracket" and tb.company.value == "ACME Engineering" and tb.drawn_by.bbox is not None
-    # one field missing: the model is asked that field only
-    backend = FakeBackend([{"company": "ACME Engineering"}])
+    # one typed field missing: the model is asked that field only
+    backend = FakeBackend([{"drawing_number": "DWG-1001"}])
     st = LlmStructurer(backend, ask="open")
-    st.drawing([PageView(page([it for it in items if not it[2].startswith("Company")] + [(1500, 3420, "ACME Engineering")]))])
-    assert list(backend.calls[0][1]["properties"]) == ["company"]
+    st.drawing([PageView(page([it for it in items if not it[2].startswith("Drawing")] + [(1500, 3060, "DWG-1001")]))])
+    assert list(backend.calls[0][1]["properties"]) == ["drawing_number"]
+    # a text field missing (the company): its labelled cell is the rules' to read; the model is not asked
+    backend = FakeBackend([])
+    res = LlmStructurer(backend, ask="open").drawing([PageView(page(
+        [it for it in items if not it[2].startswith("Company")] + [(1500, 3420, "ACME Engineering")]))])
+    assert backend.calls == [] and res.payload.title_block.company is None
 
 
 def test_a_reply_that_is_not_json_is_a_structuring_fault():
@@ -500,19 +505,17 @@ def test_drawing_title_block_keeps_the_rules_cells_and_fills_the_gaps():
     items = [(1500, 3000, "Title: Bracket"), (1500, 3060, "Drawing No.: DWG-1001"), (1500, 3120, "Scale: 1:2"),
              (1500, 3180, "ACME Engineering"), (1500, 3240, "Material: S235")]
     pg = page(items)
-    st = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "revision": None,
-                                     "scale": "1:2", "material": "S235", "sheet": None, "date": None,
-                                     "company": "ACME Engineering", "drawn_by": None}]))
-    res = st.drawing([PageView(pg)])
-    tb = res.payload.title_block
-    assert tb.title.value == "Bracket"  # the rules' labelled cell, not the model's pick
-    assert res.sources["title"] == "settled" and res.sources["company"] == "model" and "title" not in res.asked
-    # asked every field, the model's differing title is overruled and its equal number agrees
+    # --llm-ask open: the typed fields left are the date, which the block does not print: no call at all; the
+    # text fields are the rules' cells
+    backend = FakeBackend([])
+    res = LlmStructurer(backend).drawing([PageView(pg)])
+    assert backend.calls == [] and res.asked == () and res.payload.title_block.title.value == "Bracket"
+    # --llm-ask all: every field with a choice that can be its value (no revision, scale, sheet or date cell)
     res = LlmStructurer(FakeBackend([{"drawing_number": "DWG-1001", "title": "Scale", "company": "ACME Engineering"}]),
                         ask="all").drawing([PageView(pg)])
-    # every field but the date: the title block prints none, so null is the only allowed answer
-    assert res.payload.title_block.title.value == "Bracket"
-    assert res.asked == tuple(f.name for f in TITLE_BLOCK_FIELDS if f.name != "date")
+    tb = res.payload.title_block
+    assert res.asked == ("drawing_number", "title", "material", "company", "drawn_by")  # no scale cell alone
+    assert tb.title.value == "Bracket"  # the rules' labelled cell, not the model's pick
     assert res.sources["title"] == "rules_kept" and res.sources["drawing_number"] == "agree"
     assert res.sources["company"] == "model" and res.sources["scale"] == "rules"
     assert tb.drawing_number.value == "DWG-1001"

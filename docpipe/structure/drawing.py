@@ -48,6 +48,43 @@ TITLE_LABELS = {
 _LABEL_RES = {k: re.compile(v, _I) for k, v in TITLE_LABELS.items()}
 _ANY_LABEL = re.compile("|".join(f"(?:{v})" for v in TITLE_LABELS.values()), _I)
 _NOTES = re.compile(r"^(notes?|general\s*notes|anmerkungen|hinweise|bemerkungen|remarques|opmerkingen)\s*:?$", _I)
+# Title-block cell names beside TITLE_LABELS and the standard notes printed in title blocks (EN/DE/FR/NL/SV
+# sheets): a line of cell names only, or holding a note, is never a field's value. The model, asked to fill the
+# fields from the title block's lines, took them as values ('APPROVED BY' as revision, 'UNLESS OTHERWISE
+# SPECIFIED' as company, 'NAME' as drawn by).
+_CELL_WORDS = frozenset(
+    "approved checked designed drafted drawn signature sign name weight mass size finish projection qty quantity "
+    "first issued issue status format date scale sheet title rev revision dwg drawing no nr number by of part "
+    "geprüft geprueft genehmigt gewicht norm datum blatt von maßstab name gezeichnet "
+    "vérifié verifie approuvé approuve nom masse échelle echelle feuille "
+    "naam goedgekeurd gecontroleerd getekend schaal blad "
+    "ritningsnummer ritad granskad godkänd benämning vikt skala sida".split())
+_NOTE_PHRASES = re.compile(r"unless\s+otherwise|do\s+not\s+scale|all\s+dimensions|dimensions\s+(are\s+)?in\b|"
+                           r"(third|first)\s+angle|break\s+(all\s+)?(sharp\s+)?edges|deburr|\btolerances?\b|"
+                           r"sofern\s+nicht|sauf\s+indication", _I)
+_SCALE_VALUE = re.compile(r"^\s*\d+(?:[.,]\d+)?\s*:\s*\d+(?:[.,]\d+)?\s*$")
+_SHEET_VALUE = re.compile(r"^\s*\d{1,3}\s*(?:/|of|von|de|van|av|sur)\s*\d{1,3}\s*$", _I)
+_REVISION_VALUE = re.compile(r"^\s*(?:[A-Z]{1,2}\d{0,2}|\d{1,3})(?:[.-]\d{1,2})?\s*$", _I)
+
+
+def title_block_choice(field: str, text: str, line: str = "") -> bool:
+    """Whether ``text`` (a cell of the title block, on the line ``line``) can be the value of title-block
+    ``field`` on any drawing (mechanical sheets and plans): no piece of a standard note (:data:`_NOTE_PHRASES`:
+    'UNLESS', 'DO' of 'DO NOT SCALE'); a scale reads ``1:2``, a sheet ``1/2`` or ``1 of 2``, a revision is a short
+    index (``B``, ``02``, ``A1``, ``C.1``); any other field's value is no cell of cell names only
+    (:data:`_CELL_WORDS`: 'APPROVED BY', '1 OF 1') and starts with no label of :data:`TITLE_LABELS`."""
+    if _NOTE_PHRASES.search(f"{line} {text}"):
+        return False
+    if field == "scale":
+        return bool(_SCALE_VALUE.match(text))
+    if field == "sheet":
+        return bool(_SHEET_VALUE.match(text))
+    if field == "revision":
+        return bool(_REVISION_VALUE.match(text)) and text.strip().casefold() not in _CELL_WORDS
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    if not words:
+        return field == "material"  # a material number ('1.4301'); no title, company or name is digits only
+    return not (all(w in _CELL_WORDS for w in words) or _ANY_LABEL.match(text))
 
 
 def extract_drawing(views: list[PageView]) -> Drawing:
@@ -87,6 +124,8 @@ def _title_block(views: list[PageView]) -> TitleBlock:
             continue
         span, certainty = value
         text = span.text.strip(" :")
+        if field not in ("drawing_number", "date", "general_tolerance") and not title_block_choice(field, text):
+            continue  # no value of this field (a scale misread as letters, a cell name): another cell may be
         if field == "date":
             d = parse_date(text)
             if d:

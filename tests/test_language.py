@@ -40,15 +40,7 @@ def test_too_little_text_or_other_scripts_stay_english():
 
 
 def test_auto_reads_a_german_page_again_with_german(monkeypatch):
-    reader = PageReader(OrientOptions(osd="never"), OcrOptions(lang="auto"))
-    langs = []
-    real = reader.ocr.read_words
-
-    def spy(image, **kw):
-        langs.append(kw.get("lang") or reader.ocr.lang)
-        return real(image, **kw)
-
-    monkeypatch.setattr(reader.ocr, "read_words", spy)
+    reader, langs = _spied_reader(monkeypatch)
     words = TEXTS["deu"].split()
     lines = [(200, 300 + 70 * i, " ".join(words[k:k + 6])) for i, k in enumerate(range(0, len(words), 6))]
     from docpipe.ingest import RasterPage

@@ -4,9 +4,9 @@
 with page-level parallelism: each page is a job in a pool of worker processes, each worker holding its own
 ``Pipeline`` (models and engines loaded once per worker); a document's later pages are queued once its first
 page is read, with the language that page's words said (``PageOutcome.lang``), so that they are read in it at
-once instead of in English first (other documents' pages keep the workers busy meanwhile); a document is finished (classified, structured,
-validated) in a worker once its pages are read, and written by the parent, which alone touches the output
-folder and its manifest.
+once instead of in English first (other documents' pages keep the workers busy meanwhile); a document is
+finished (classified, structured, validated) in a worker once its pages are read, and written by the parent,
+which alone touches the output folder and its manifest.
 """
 
 from __future__ import annotations

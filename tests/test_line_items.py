@@ -170,7 +170,8 @@ def test_a_receipts_sums_and_tax_code_rows_end_its_items_as_ocr_reads_them(seed)
         want.append((name, None, amount))
         y += 40
     label = SUMS_ROWS[seed].format(n=len(want))
-    rows += [(60, y, label), (520, y, f"{rnd.randrange(100, 9999) / 100:.2f}"), (620, y, f"{sum(a for *_, a in want):.2f}")]
+    total = sum(a for *_, a in want)
+    rows += [(60, y, label), (520, y, f"{rnd.randrange(100, 9999) / 100:.2f}"), (620, y, f"{total:.2f}")]
     assert _items(rows) == want, label
 
 

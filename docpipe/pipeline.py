@@ -353,7 +353,11 @@ class _Doc:
     src: SourceFile
     started: float
     outcomes: list[PageOutcome] = field(default_factory=list)
-    lang_hint: str | None = None  # its first page's language, for its later pages (Pipeline.read_pages)
+
+    @property
+    def lang_hint(self) -> str | None:
+        """Its first page's language, for its later pages (Pipeline.read_pages); None until page 1 is read."""
+        return next((o.lang for o in self.outcomes if o.number == 1), None)
 
 
 def run_batch(input_path: Path, out_dir: Path, options: PipelineOptions | None = None, *,
@@ -466,7 +470,7 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
         doc = docs[rel]
         doc.started = doc.started or time.perf_counter()
         if kind == "page":
-            fut = pool.submit(_read_page_job, doc.src, n, doc.lang_hint if n > 1 else None)
+            fut = pool.submit(_read_page_job, doc.src, n, doc.lang_hint)
         else:
             fut = pool.submit(_finish_job, doc.src, doc.outcomes)
         pending[fut] = job
@@ -537,7 +541,6 @@ def _run_pool(queue: list[SourceFile], options: PipelineOptions,
                 if kind == "page":
                     doc.outcomes.append(value)
                     if n == 1:  # the later pages next, in order, before other documents' pages
-                        doc.lang_hint = value.lang
                         jobs.extend(("page", rel, k) for k in range(doc.src.pages, 1, -1))
                     if len(doc.outcomes) == doc.src.pages:
                         jobs.append(("finish", rel, None))

@@ -315,8 +315,8 @@ class PageReader:
             # their reading (the date's digits read as stray letters and fragments): Tesseract's single-block mode
             # (psm 6) segments such a receipt differently and often reads the line the page mode lost. The page
             # is read that way only when its reading holds no date at all, and only its date lines are taken,
-            # in place of the lines they overlap. It reads in the first reading's language, not the combined
-            # ones: on SROIE receipts 1-100 (development set) the pass ran on 20, found the same date lines on
+            # in place of the lines they overlap. It reads in English (the engine's default), not the combined
+            # languages: on SROIE receipts 1-100 (development set) the pass ran on 20, found the same date lines on
             # all 20 in English alone as with eng+deu+fra+nld, at a third of the CPU (19.5 s against 59.8).
             again = run("ocr_date", "ocr", lambda: self.read_words(read_image, psm=6,
                                                                    height=_height(read_image)))

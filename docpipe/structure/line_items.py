@@ -57,6 +57,7 @@ _SUMS = re.compile(r"\b(tot|ttl|tota[li1|])\.?\s*(qty|quantity|items?)\b|\btota[
 # letters. Short ones ('change', a letter from 'charge') must match exactly.
 _NEAR_STOP = ("rounding", "subtotal", "tendered", "balance", "payment")
 _CENTS = re.compile(r"[.,]\d{2}\b")
+_QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?([a-zA-Z]{1,3})?$")  # '2', '30,5', and '2m' (unit glued on by OCR)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -76,7 +77,6 @@ def ends_items(text: str) -> bool:
     if _STOP.search(text) or _SUMS.search(text):
         return True
     return any(_one_edit(tok, stop) for tok in re.findall(r"[^\W_]{6,}", text.casefold()) for stop in _NEAR_STOP)
-_QTY = re.compile(r"^\d{1,5}([.,]\d{1,3})?([a-zA-Z]{1,3})?$")  # '2', '30,5', and '2m' (unit glued on by OCR)
 
 
 def _quantity(text: str) -> float | None:

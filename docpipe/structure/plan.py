@@ -250,16 +250,16 @@ def _gap(a, b) -> float:
 def _pair_symbols(view: PageView, openings: list[Opening]) -> list[Opening]:
     """``openings`` (from tags) with the detector's ``door``/``window`` symbols of ``view`` paired one to one,
     as many pairs as possible, nearest first: a tag takes a symbol of its kind whose box is within
-    :data:`_PAIR_GAP` tag heights of the tag (tags are printed beside the symbol, or inside a door's swing). Symbols left over become openings
-    without a tag, boxed by the symbol."""
+    :data:`_PAIR_GAP` tag heights of the tag (tags are printed beside the symbol, or inside a door's swing).
+    Symbols left over become openings without a tag, boxed by the symbol."""
     symbols = [r for r in view.page.regions if r.label in SYMBOL_LABELS]
     if not symbols:
         return openings
     near: list[list[tuple[float, int]]] = []  # per opening: (gap in tag heights, symbol), nearest first
     for o in openings:
         h = max(1, o.bbox[3] - o.bbox[1])
-        near.append(sorted((_gap(o.bbox, r.bbox) / h, j) for j, r in enumerate(symbols)
-                           if r.label == o.kind and _gap(o.bbox, r.bbox) <= _PAIR_GAP * h))
+        near.append(sorted((g / h, j) for j, r in enumerate(symbols)
+                           if r.label == o.kind and (g := _gap(o.bbox, r.bbox)) <= _PAIR_GAP * h))
     # As many pairs as the gaps allow (augmenting paths, each tag trying its nearest symbols first), so that a tag
     # that stands about as near a neighbouring door's symbol as its own does not leave that door's tag unpaired.
     owner: dict[int, int] = {}  # symbol -> opening

@@ -229,7 +229,6 @@ class LlmStructurer:
         # A text field chooses among the lines that can be its value: no label or standard note, a scale that
         # reads 1:2 (title_block_choice). A field with none is not asked, like a date with no date to choose.
         text_cands = cands.by_kind.get("text", [])
-        texts = list(dict.fromkeys(c.value for c in text_cands))
         choices = {f.name: list(dict.fromkeys(c.value for c in text_cands if title_block_choice(
             f.name, c.value, cands.lines[c.line][1].text))) for f in fields if f.kind == "text"}
         blank = nothing_to_choose(fields, cands) | {name for name, values in choices.items() if not values}
@@ -241,7 +240,7 @@ class LlmStructurer:
         if not fields:  # the rules' labelled cells read every field the model could fill
             return work.result(drawing)
         try:
-            spec = build_spec(fields, cands, text_choices=texts, block_choices=[])
+            spec = build_spec(fields, cands, text_choices=[], block_choices=[])
             spec.choices.update({name: values for name, values in choices.items() if name in spec.choices})
             reply = self._ask(title_block_prompt([" | ".join(ln.text for ln in row) for row in sub.rows()], spec),
                               spec, work)

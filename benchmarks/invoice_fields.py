@@ -59,6 +59,8 @@ def main() -> None:
     ap.add_argument("--llm-model-name", default=None)
     ap.add_argument("--llm-threads", type=int, default=None)
     ap.add_argument("--llm-ask", default=None, choices=("open", "all"), help="fields asked of the model")
+    ap.add_argument("--llm-receipts", action="store_true", default=None,
+                    help="also ask the model the fields the receipt rules leave open")
     ap.add_argument("--lang", default=OcrOptions().lang)
     ap.add_argument("--psm", type=int, default=OcrOptions().psm)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for reading pages")
@@ -76,7 +78,8 @@ def main() -> None:
     if (why := _fields.missing_set(root, args.set)) is not None:
         sys.exit(why)
     sopts = {"backend": args.backend}
-    for k in ("llm_model", "llm_engine", "llm_url", "llm_model_name", "llm_threads", "llm_ask"):
+    for k in ("llm_model", "llm_engine", "llm_url", "llm_model_name", "llm_threads", "llm_ask",
+              "llm_receipts"):
         if getattr(args, k) is not None:
             sopts[k] = getattr(args, k)
     options = PipelineOptions(ocr=OcrOptions(lang=args.lang, psm=args.psm), workers=1, ingest=IngestOptions(),

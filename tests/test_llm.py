@@ -200,8 +200,23 @@ def test_fields_with_nothing_on_the_page_to_choose_are_not_asked():
     # no date and no currency printed ('BHD' is the company form), the receipt rules read the rest: no call
     assert res.asked == () and backend.calls == [] and res.errors == [] and res.payload.currency is None
     # a printed currency symbol is read by the rules; a receipt's tax is never put to the model
-    res = LlmStructurer(backend, ask="all").invoice([PageView(page(receipt + [(200, 660, "RM")]))], receipt=True)
+    res = LlmStructurer(backend, ask="all", receipts=True).invoice([PageView(page(receipt + [(200, 660, "RM")]))],
+                                                                   receipt=True)
     assert res.payload.currency.value == "MYR" and "total_tax" not in res.asked and res.errors != []  # no reply
+
+
+def test_receipts_are_not_put_to_the_model_by_default():
+    # A receipt whose name and total the rules cannot read, and a printed date: open fields, which go to the
+    # model only with receipts=True (--llm-receipts); by default the rules' reading stands, with no call.
+    receipt = [(200, 100, "12 JALAN BESAR"), (200, 160, "43000 KAJANG"), (200, 220, "DATE 05/03/2018"),
+               (200, 400, "MILO 2.50"), (200, 460, "ROTI 1.20")]
+    backend = FakeBackend([])  # raises when called
+    res = LlmStructurer(backend, ask="all").invoice([PageView(page(receipt))], receipt=True)
+    assert res.asked == () and backend.calls == [] and res.errors == []
+    assert res.payload.invoice_date is not None and res.payload.invoice_date.value.isoformat() == "2018-03-05"
+    asked = LlmStructurer(FakeBackend([{"total": "2.50"}]), ask="all", receipts=True).invoice(
+        [PageView(page(receipt))], receipt=True)
+    assert "total" in asked.asked and asked.payload.total is not None and asked.payload.total.value == 2.50
 
 
 def test_a_tax_above_the_highest_vat_rate_is_no_tax():

@@ -174,7 +174,7 @@ def test_llm_is_not_asked_what_the_receipt_rules_read_and_keeps_their_total(seed
     r = receipt(random.Random(seed))
     tax = r.notes["tax"] or 0.5
     backend = FakeBackend([{"total_tax": f"{tax:.2f}"}])
-    inv = LlmStructurer(backend, ask="all").invoice([view(r.items)], receipt=True).payload
+    inv = LlmStructurer(backend, ask="all", receipts=True).invoice([view(r.items)], receipt=True).payload
     asked = set(backend.calls[0][1]["properties"]) if backend.calls else set()
     # nor the tax: the model's tax of a receipt was mostly no tax at all (RECEIPT_FIELDS)
     assert not asked & {"vendor_name", "vendor_address", "total", "total_tax"}

@@ -46,7 +46,7 @@ class Structurer:
                                      max_repairs=options.llm_max_repairs, retries=options.llm_retries) if url
                        else ENGINES[options.llm_engine](options.model_path(), n_threads=options.llm_threads))
             self.llm = LlmStructurer(backend, max_prompt_tokens=options.llm_max_prompt_tokens,
-                                     ask=options.llm_ask)
+                                     ask=options.llm_ask, receipts=options.llm_receipts)
 
     def share_idle_cores(self, idle: Callable[[], int]) -> None:
         """Let the embedded model use ``idle()`` more threads while it reads (the pipeline's idle workers'

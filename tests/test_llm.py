@@ -205,6 +205,22 @@ def test_fields_with_nothing_on_the_page_to_choose_are_not_asked():
     assert res.payload.currency.value == "MYR" and "total_tax" not in res.asked and res.errors != []  # no reply
 
 
+def test_a_subtotal_the_rules_miss_is_the_amount_that_closes_the_sum():
+    # The net amount printed under a label the rules do not read ('Warenwert'): total - tax is on the page, so
+    # the subtotal is that amount and the sum is settled; the model is asked only the vendor, with no amounts.
+    items = [it for it in INVOICE if it[2] not in ("Zwischensumme", "181,50")]
+    items += [(1500, 1500, "Warenwert"), (2000, 1500, "181,50")]
+    backend = FakeBackend([{"vendor_name": "ACME Widgets GmbH"}])
+    res = LlmStructurer(backend, ask="open").invoice([PageView(page(items))], receipt=False)
+    inv = res.payload
+    assert inv.subtotal is not None and inv.subtotal.value == 181.50 and res.sources["subtotal"] == "alternative"
+    assert "subtotal" not in res.asked and "total" not in res.asked and "total_tax" not in res.asked
+    # no amount equal to total - tax on the page: the subtotal stays open
+    items = [it for it in items if it[2] not in ("Warenwert", "181,50")]
+    res = LlmStructurer(FakeBackend([{}]), ask="open").invoice([PageView(page(items))], receipt=False)
+    assert res.payload.subtotal is None or res.sources.get("subtotal") != "alternative"
+
+
 def test_receipts_are_not_put_to_the_model_by_default():
     # A receipt whose name and total the rules cannot read, and a printed date: open fields, which go to the
     # model only with receipts=True (--llm-receipts); by default the rules' reading stands, with no call.

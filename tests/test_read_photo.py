@@ -47,3 +47,32 @@ def test_a_page_that_reads_well_is_read_once(monkeypatch):
 
     monkeypatch.setattr(reader, "_read_flattened", fail)
     assert len(reader(RasterPage(number=1, image=clean, dpi=300)).words) >= 60
+
+
+def test_large_letters_are_read_downscaled_with_boxes_in_the_page_pixels(monkeypatch):
+    # A 600-dpi scan or a close-up photo: letters of ~45 px are read at ~30 px (less CPU for the same words),
+    # and the words' boxes come back in the page's own pixels.
+    page = render_lines([(150, 150 + i * 150, "TOTAL 12.50 thank you") for i in range(6)], size=(1800, 1100),
+                        font_px=64)
+    height = estimate_text_height(page)
+    assert height > 34
+    reader = PageReader(OrientOptions(osd="never"), OcrOptions())
+    sizes = []
+    real = reader.ocr.read_words
+
+    def spy(image, **kw):
+        sizes.append(image.size)
+        return real(image, **kw)
+
+    monkeypatch.setattr(reader.ocr, "read_words", spy)
+    words = reader.read_words(page, height=height)
+    assert sizes and sizes[0][0] < page.width * 0.8  # read downscaled
+    totals = [w for w in words if w.text == "TOTAL"]
+    assert len(totals) == 6
+    # boxes in page pixels: the first TOTAL starts near x=150, y=150 and is about as tall as the letters
+    first = min(totals, key=lambda w: w.bbox[1])
+    assert abs(first.bbox[0] - 150) < 15 and abs(first.bbox[1] - 150) < 30
+    assert first.bbox[3] - first.bbox[1] > 30
+    sizes.clear()
+    reader.read_words(render_lines([(150, 150, "TOTAL 12.50")], size=(900, 400), font_px=36), height=None)
+    assert sizes == [(900, 400)]  # letters of a usual size: read as they are

@@ -86,6 +86,26 @@ def fix_totals(inv: Invoice, cands: Candidates) -> set[str]:
     return replaced
 
 
+def complete_subtotal(inv: Invoice, cands: Candidates) -> bool:
+    """Invoices whose rules read the tax and the total but no subtotal (a net line under a label the rules do
+    not know, or only the line items' sum printed): the subtotal is a printed amount that closes subtotal + tax
+    = total (another span than the tax's and the total's, the best read if several). Set in place; True when
+    one was found. The arithmetic settles it, so the model is not asked for it (on the real invoices its pick of
+    an unlabelled subtotal broke the sum both times it was asked)."""
+    x, t = inv.total_tax, inv.total
+    if inv.subtotal is not None or x is None or t is None or abs(x.value) < 0.005:
+        return False
+    want = round(t.value - x.value, 2)
+    taken = {(g.page, tuple(g.bbox)) for g in (x, t) if g.bbox is not None}
+    found = [c for c in cands.by_kind.get("amount", []) if abs(float(c.value) - want) <= 0.005
+             and (c.span.page, tuple(c.span.bbox)) not in taken]
+    if not found or not 0 < x.value <= want or not plausible_tax(x.value, t.value):
+        return False
+    c = max(found, key=lambda c: c.span.confidence)
+    inv.subtotal = _number(c, c.span.confidence * 0.9)
+    return True
+
+
 def _largest_total_triple(amounts: list[Candidate], by_value: dict[float, list[int]]):
     """When the chosen amounts are mostly wrong: the gross total of a (positive) invoice is its largest amount;
     take it when a subtotal and a non-zero tax on the page add up to it (tax not above the subtotal)."""

@@ -59,7 +59,7 @@ from .backends import Backend
 from .candidates import Candidates, collect
 from .ground import Block, Grounded, ground_reply
 from .prompt import SYSTEM, invoice_prompt, title_block_prompt
-from .rules import apply_rules
+from .rules import apply_rules, complete_subtotal
 from .schema import INVOICE_FIELDS, RECEIPT_FIELDS, TITLE_BLOCK_FIELDS, build_spec, nothing_to_choose
 
 MAX_BLOCK_LINES = 5
@@ -146,6 +146,7 @@ class LlmStructurer:
         cands = collect(views)
         blocks = _blocks(views[0], cands)
         fields = RECEIPT_FIELDS if receipt else INVOICE_FIELDS
+        completed = not receipt and complete_subtotal(inv, cands)  # the amount that closes the sum
         if self.ask == "open":
             done = settled(inv, views, receipt=receipt)
             for name in done:  # the rules' value stays, unconfirmed by a second reader (see the formula above)
@@ -153,6 +154,8 @@ class LlmStructurer:
                     _fallback(inv, name)
                 work.sources[name] = "settled"
             fields = tuple(f for f in fields if f.name not in done)
+        if completed:
+            work.sources["subtotal"] = "alternative"
         by_receipt_rules = receipt_settled(views) if receipt else frozenset()
         # The receipt rules' name, address and total are not put to the model (RECEIPT_RULES_FIRST).
         fields = tuple(f for f in fields if f.name not in by_receipt_rules)

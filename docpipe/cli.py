@@ -81,7 +81,7 @@ def run(
     llm_ask: Annotated[str, typer.Option(help="open: ask the LLM only the fields the rules leave open (faster); "
                                          "all: every field.")] = "open",
     llm_receipts: Annotated[bool, typer.Option(
-        "--llm-receipts/--no-llm-receipts",
+        "--llm-receipts",
         help="Also ask the LLM the fields the receipt rules leave open. Default: receipts are read by the rules "
              "alone (the embedded 0.5B model's answers there were right 3 times of 16 on SROIE receipts, "
              "development set).")] = StructureOptions().llm_receipts,
@@ -194,7 +194,7 @@ def eval_cmd(
                                                 )] = None,
     llm_engine: Annotated[str | None, typer.Option(help="invoices/receipts: what runs the embedded LLM, llamacpp or "
                                                    "transformers.")] = None,
-    llm_receipts: Annotated[bool, typer.Option("--llm-receipts/--no-llm-receipts", help="receipts: also ask the LLM "
+    llm_receipts: Annotated[bool, typer.Option("--llm-receipts", help="receipts: also ask the LLM "
                                                "the fields the receipt rules leave open.")] = False,
     review_threshold: Annotated[float | None, typer.Option(
         help="invoices/receipts: auto-accept threshold on every key field's confidence. Default: the threshold "

@@ -279,6 +279,10 @@ def test_run_review_options(monkeypatch, tmp_path):
     o = seen["options"]
     assert o.review == ReviewOptions(calibrate=False, calibration=cal, threshold=0.8)
     assert o.structure.llm_retries == 5 and o.structure.backend == "rules"
+    assert o.structure.llm_receipts is False  # receipts are the rules' reading unless --llm-receipts
+    res = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--quiet", "--llm-receipts"])
+    assert res.exit_code == 0, res.output
+    assert seen["options"].structure.llm_receipts is True and seen["options"].structure.backend == "llm"
 
     res = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--no-llm", "--quiet"])
     assert res.exit_code == 0, res.output

@@ -5,9 +5,10 @@ Five one-page documents are generated here with fixed seeds (none of sample_docs
 de, fr) and two receipts (en, nl), with the ground truth the generator writes (``expected/<name>.json``).
 Their pages are read (orient + detect + OCR) once per module; then the real model structures them with
 ``llm_ask="all"``, so every field of the model's invoice schema is put to it and its answers matter (the
-default, ``"open"``, often skips the call when the rules settle every field). On receipts the receipt rules'
-name, address and total are not put to the model (``RECEIPT_RULES_FIRST``); it reads their date, tax and
-currency (and the total where the receipt rules found none).
+default, ``"open"``, often skips the call when the rules settle every field), and with ``llm_receipts=True``
+(by default receipts are the rules' reading alone). On receipts the receipt rules' name, address and total are
+not put to the model (``RECEIPT_RULES_FIRST``); it reads their date and currency (and the total where the
+receipt rules found none).
 
 Key fields, scored as ``benchmarks/invoice_fields.py`` scores them: invoice number (equal ignoring case,
 spaces, punctuation and a leading '#'), invoice date (same calendar day), total and tax (within 0.01),
@@ -121,7 +122,7 @@ def _generate(out: Path) -> list[tuple[str, Path]]:
 def guard(tmp_path_factory) -> GuardSet:
     """The documents generated and read once (~25 s of OCR on an idle 2-core machine); every test structures
     them again from the read pages."""
-    opts = StructureOptions(backend="llm", llm_ask="all")
+    opts = StructureOptions(backend="llm", llm_ask="all", llm_receipts=True)
     if not opts.model_path().is_file():
         pytest.skip(f"quality guard: the embedded model {opts.model_path()} is missing (run 'make setup')")
     if importlib.util.find_spec("llama_cpp") is None:

@@ -358,7 +358,7 @@ def _parties(views, receipt: bool) -> tuple[Party, Party]:
     vendor, customer = Party(), Party()
     view = views[0]
     customer_box = None
-    block, label_box = _customer_block(view)
+    block, label_box = customer_block(view)
     if block:
         customer.name = grounded_text(block[0], block[0].text.strip(" :"), 0.75)
         address = [s for s in block[1:4] if not _PARTY_STOP.search(s.text)]
@@ -416,7 +416,7 @@ def confirmed_vendor_name(views: Sequence[PageView]) -> str | None:
         sections = party_names(views[0])
         if "vendor" in sections:  # named under a seller heading (structure.headings)
             return sections["vendor"].text.strip(" :,;")
-    block, label_box = _customer_block(views[0]) if views else ([], None)
+    block, label_box = customer_block(views[0]) if views else ([], None)
     line = confirmed_vendor(views, _inside_box(_block_box(block, label_box) if block else None))
     return None if line is None else line.text.strip(" :,;")
 
@@ -432,7 +432,7 @@ def _inside_box(outer):
 _RETURN_ADDRESS = re.compile(r"\S.*\s[-·•|,]\s.*\s[-·•|,]\s.*\d")
 
 
-def _customer_block(view: PageView) -> tuple[list[Span], tuple[int, int, int, int] | None]:
+def customer_block(view: PageView) -> tuple[list[Span], tuple[int, int, int, int] | None]:
     """The recipient's lines: under a 'Bill to'-style label, else under a window envelope's one-line return
     address ('Vendor GmbH - Street 5 - 12345 Town'), as on DIN 5008 letters. Returns spans and the label box."""
     for line, start, end in view.find(LABELS["customer"]):

@@ -49,7 +49,7 @@ def fold(text: str) -> str:
     return "".join(ch for ch in nfkd.casefold() if ch.isalnum())
 
 
-def _domains(views: Sequence[PageView]) -> set[str]:
+def page_domains(views: Sequence[PageView]) -> set[str]:
     """The registered names of the e-mail and web addresses on the document ('info@sanvi-ag.de' ->
     'sanviag'), four characters or more."""
     out = set()
@@ -88,7 +88,7 @@ def confirmed_vendor(views: Sequence[PageView], inside_customer) -> Line | None:
                   and not inside_customer(ln.bbox) and _name_like(ln)]
     if not candidates:
         return None
-    domains = _domains(views)
+    domains = page_domains(views)
     footer = [(v.number, ln.bbox, fold(ln.text)) for v in views for ln in v.lines
               if ln.bbox[1] > v.page.height * _FOOTER]
     confirmed: dict[str, Line] = {}

@@ -226,3 +226,136 @@ def test_dimension_proposals_below_the_threshold():
     assert plain == []
     assert props and all(d.label == "dimension" and 0.01 <= d.confidence < 0.3 for d in props)
     assert det.regions(props) == []
+
+
+# --- per-class box regression (DetectorConfig.box_per_class) ----------------------------------------------
+
+
+def test_per_class_box_head_shapes_and_peak_path_matches_dense():
+    torch.manual_seed(2)
+    net = RegionNet(tiny_config(box_per_class=True)).eval()
+    c = len(CLASSES)
+    x = torch.rand(1, 1, 128, 96)
+    with torch.inference_mode():
+        dense = net(x)
+        lazy = net(x, dense_box=False)
+    assert dense["box"].shape == (1, 4 * c, 32, 24) and bool((dense["box"] > 0).all())
+    assert callable(lazy["box"])
+    labels, i, j = torch.tensor([0, 5, c - 1]), torch.tensor([1, 7, 30]), torch.tensor([2, 20, 0])
+    want = dense["box"][0].reshape(c, 4, 32, 24)[labels, :, i, j].T
+    with torch.inference_mode():
+        assert torch.allclose(lazy["box"](0, labels, i, j), want, rtol=1e-4, atol=1e-4)
+        a = decode(dense["heat"], dense["box"], dense["vert"], threshold=0.0)[0]
+        b = decode(lazy["heat"], lazy["box"], lazy["vert"], threshold=0.0)[0]
+    assert torch.equal(a.labels, b.labels) and torch.allclose(a.boxes, b.boxes, atol=1e-3)
+
+
+def test_shared_box_head_is_unchanged_by_the_flag_default():
+    """The default config (the shipped weights' layout) keeps a 4-channel box head, dense on either path."""
+    net = RegionNet(tiny_config()).eval()
+    assert not net.cfg.box_per_class and net.box.out_channels == 4
+    with torch.inference_mode():
+        x = torch.rand(1, 1, 64, 64)
+        a, b = net(x), net(x, dense_box=False)
+    assert torch.equal(a["box"], b["box"])
+
+
+def test_decode_takes_each_class_its_own_box():
+    c = len(CLASSES)
+    heat, _, vert = _maps(c=c)
+    box = torch.full((1, 4 * c, 32, 40), 8.0)
+    dl, dm = CLASSES.index("dimension_line"), CLASSES.index("dimension")
+    heat[0, dl, 10, 20] = _logit(0.9)  # a chain and one of its texts peak at the same cell
+    heat[0, dm, 10, 20] = _logit(0.8)
+    box[0, 4 * dl:4 * dl + 4, 10, 20] = torch.tensor([100.0, 6.0, 120.0, 6.0])
+    box[0, 4 * dm:4 * dm + 4, 10, 20] = torch.tensor([15.0, 5.0, 15.0, 5.0])
+    (d,) = decode(heat, box, vert, threshold=0.3)
+    assert d.labels.tolist() == [dl, dm]
+    cx, cy = 20 * 4 + 2, 10 * 4 + 2
+    assert d.boxes[0].tolist() == pytest.approx([cx - 100, cy - 6, cx + 120, cy + 6])
+    assert d.boxes[1].tolist() == pytest.approx([cx - 15, cy - 5, cx + 15, cy + 5])
+    with pytest.raises(ValueError, match="channels"):
+        decode(heat, box[:, :8], vert)
+
+
+def test_per_class_targets_keep_a_box_for_every_class_at_a_cell():
+    from models.detector.data import make_targets
+
+    dl, dm = CLASSES.index("dimension_line"), CLASSES.index("dimension")
+    boxes = np.array([[20, 40, 220, 60], [100, 42, 140, 58]], np.float32)  # a chain and a text inside it
+    labels, vert = np.array([dl, dm]), np.zeros(2, np.uint8)
+    shared = make_targets(boxes, labels, vert, 32, 64)
+    per = make_targets(boxes, labels, vert, 32, 64, per_class=True)
+    i, j = 12, 30  # the text's centre cell, also inside the chain's central part
+    assert shared["reg"][:, i, j].tolist() == [100, 42, 140, 58]  # the smaller box wins the shared head
+    assert per["reg"].shape == (len(CLASSES), 4, 32, 64) and per["reg_w"].shape == (len(CLASSES), 32, 64)
+    assert per["reg"][dl, :, i, j].tolist() == [20, 40, 220, 60] and per["reg_w"][dl, i, j] > 0
+    assert per["reg"][dm, :, i, j].tolist() == [100, 42, 140, 58] and per["reg_w"][dm, i, j] > 0
+    # each box's weights still add up to log(area), as with the shared head
+    assert per["reg_w"][dl].sum() == pytest.approx(np.log(200 * 20), rel=1e-4)
+    assert per["reg_w"][dm].sum() == pytest.approx(np.log(40 * 16), rel=1e-4)
+    assert per["heat"].tolist() == shared["heat"].tolist()
+
+
+def test_per_class_loss_is_finite_and_trains_the_class_channels():
+    from models.detector.data import collate
+    from models.detector.train import losses
+
+    torch.manual_seed(3)
+    net = RegionNet(tiny_config(box_per_class=True)).train()
+    dl, dm = CLASSES.index("dimension_line"), CLASSES.index("dimension")
+    img = np.full((128, 256), 255, np.uint8)
+    img[44:56, 30:220] = 0
+    item = dict(image=img, boxes=np.array([[20, 40, 220, 60], [100, 42, 140, 58]], np.float32),
+                labels=np.array([dl, dm]), vert=np.zeros(2, np.uint8))
+    batch = collate([item], per_class=True)
+    assert batch["reg"].shape[1:3] == (len(CLASSES), 4)
+    ls = losses(net(batch["image"]), batch)
+    assert all(bool(torch.isfinite(v)) for v in ls.values()) and ls["box"] > 0
+    ls["total"].backward()
+    g = net.box.weight.grad.reshape(len(CLASSES), 4, -1).abs().sum(dim=(1, 2))
+    assert g[dl] > 0 and g[dm] > 0 and g[CLASSES.index("logo")] == 0  # only the classes with boxes
+
+
+def test_warm_start_of_a_per_class_head_from_shared_weights(tmp_path):
+    from docpipe.detect.model import DetectorConfig
+    from models.detector.train import init_from, save
+
+    torch.manual_seed(4)
+    old_cfg = tiny_config(classes=CLASSES[:12])
+    old = RegionNet(old_cfg)
+    path = tmp_path / "old.pt"
+    save(old, old_cfg, path, {})
+    new = RegionNet(tiny_config(box_per_class=True))
+    msg = init_from(new, path)
+    assert "box.weight" in msg
+    c = len(CLASSES)
+    for k in range(c):  # every class starts from the old shared distances
+        assert torch.equal(new.box.weight[4 * k:4 * k + 4], old.box.weight)
+        assert torch.equal(new.box.bias[4 * k:4 * k + 4], old.box.bias)
+    assert torch.equal(new.heat.weight[:12], old.heat.weight) and torch.equal(new.stem[0].weight, old.stem[0].weight)
+    # the config round-trips through a weights file, and a file without the key is a shared head
+    assert DetectorConfig.from_dict(new.cfg.to_dict()).box_per_class
+    d = old_cfg.to_dict()
+    d.pop("box_per_class")
+    assert not DetectorConfig.from_dict(d).box_per_class
+
+
+def test_weights_written_before_the_flag_load_as_a_shared_box_head(tmp_path):
+    """A weights file whose config has no ``box_per_class`` (all files before it, the 12-class one too) loads
+    as a 4-channel shared box head and gives the same maps as the network it was saved from."""
+    torch.manual_seed(5)
+    cfg = tiny_config(classes=CLASSES[:12])
+    net = RegionNet(cfg).eval()
+    d = cfg.to_dict()
+    d.pop("box_per_class")
+    path = tmp_path / "old.pt"
+    torch.save({"config": d, "state_dict": net.state_dict(), "meta": {}}, path)
+    det = load_detector(path=path, options=DetectOptions(weights=path, threshold=0.0, max_side=256))
+    assert not det.model.cfg.box_per_class and det.model.box.out_channels == 4 and det.classes == CLASSES[:12]
+    x = torch.rand(1, 1, 96, 128)
+    with torch.inference_mode():
+        assert torch.equal(det.model(x, dense_box=False)["box"], net(x)["box"])
+    if DEFAULT_WEIGHTS.is_file():  # the committed file: its box head matches its config, either way
+        m = load_detector(path=DEFAULT_WEIGHTS).model
+        assert m.box.out_channels == (4 * len(m.cfg.classes) if m.cfg.box_per_class else 4)

@@ -85,7 +85,7 @@ class Detector:
         x = np.zeros((1, 1, H, W), np.float32)
         x[0, 0, :sh, :sw] = 1.0 - np.asarray(small, dtype=np.float32) / 255.0  # ink = 1, paper (and pad) = 0
         with self._lock, torch.inference_mode():
-            out = self.model(torch.from_numpy(x))
+            out = self.model(torch.from_numpy(x), dense_box=False)  # per-class boxes: only at the peaks
             low = min(self.options.threshold, self.options.dimension_threshold) if proposals else self.options.threshold
             dets = decode(out["heat"], out["box"], out["vert"], threshold=low)[0]
         sx, sy = w / sw, h / sh

@@ -65,16 +65,22 @@ def batched_nms(boxes: torch.Tensor, scores: torch.Tensor, labels: torch.Tensor,
     return keep_t[torch.argsort(scores[keep_t], descending=True)]
 
 
-def decode(heat: torch.Tensor, box: torch.Tensor, vert: torch.Tensor | None = None, *, stride: int = 4,
+def decode(heat: torch.Tensor, box, vert: torch.Tensor | None = None, *, stride: int = 4,
            threshold: float = 0.3, top_k: int = 300, nms_iou: float = 0.5) -> list[Detections]:
     """Decode a batch. ``heat``: class logits (N, C, h, w); ``box``: distances left, top, right, bottom in input
-    pixels (N, 4, h, w); ``vert``: vertical-text logits (N, 1, h, w) or None.
+    pixels, shared by the classes (N, 4, h, w) or per class (N, 4 * C, h, w), class ``c`` in channels
+    ``4c .. 4c+3``, or a function ``box(b, labels, i, j) -> (4, K)`` giving the distances of those classes at those
+    cells of image ``b`` (``RegionNet(..., dense_box=False)``); ``vert``: vertical-text logits (N, 1, h, w) or None.
 
     A detection is a cell that is the maximum of its 3x3 neighbourhood in its class channel, with
-    ``sigmoid(logit) >= threshold``; its box is the cell's point minus/plus the four distances."""
+    ``sigmoid(logit) >= threshold``; its box is the cell's point minus/plus the four distances (of its class,
+    when the distances are per class)."""
     prob = torch.sigmoid(heat)
     peaks = prob * (F.max_pool2d(prob, 3, stride=1, padding=1) == prob)
     n, c, h, w = prob.shape
+    per_class = not callable(box) and box.shape[1] != 4
+    if per_class and box.shape[1] != 4 * c:
+        raise ValueError(f"box map has {box.shape[1]} channels; expected 4 or 4 * {c} classes")
     out = []
     for b in range(n):
         flat = peaks[b].reshape(-1)
@@ -87,7 +93,12 @@ def decode(heat: torch.Tensor, box: torch.Tensor, vert: torch.Tensor | None = No
         i, j = cell // w, cell % w
         px = j.float() * stride + stride / 2
         py = i.float() * stride + stride / 2
-        d = box[b, :, i, j]  # (4, K)
+        if callable(box):
+            d = box(b, labels, i, j)  # (4, K), computed at the peaks only
+        elif per_class:
+            d = box[b].reshape(c, 4, h, w)[labels, :, i, j].T  # (4, K): the distances of each peak's class
+        else:
+            d = box[b, :, i, j]  # (4, K)
         boxes = torch.stack([px - d[0], py - d[1], px + d[2], py + d[3]], dim=1)
         v = torch.sigmoid(vert[b, 0, i, j]) if vert is not None else torch.zeros_like(scores)
         keep = batched_nms(boxes, scores, labels, nms_iou)

@@ -12,7 +12,10 @@ Shape of the computation (input long side 1024, A4 landscape 1024 x 724):
 - **Heads at stride 4** (TTFNet-style, Liu et al. 2019, which trains in far fewer steps than CenterNet):
   ``heat`` (one logit per class; an elliptical Gaussian peak at each box centre), ``box`` (distances left, top,
   right, bottom from the cell centre to the box edges, input pixels, predicted as ``exp``), and ``vert`` (one
-  logit: the text in the box runs vertically, for dimension text turned 90 degrees).
+  logit: the text in the box runs vertically, for dimension text turned 90 degrees). The box distances are
+  shared by all classes (4 channels), or, with ``DetectorConfig.box_per_class``, one set of 4 per class
+  (``4 * C`` channels, class ``c`` in channels ``4c .. 4c+3``), so that a cell inside two boxes of different
+  classes (a dimension chain and one of its texts) can regress both.
 
 Nothing here downloads weights; a model is built randomly initialised and loaded from a state dict.
 """
@@ -41,6 +44,7 @@ class DetectorConfig:
     head_blocks: int = 1
     max_side: int = 1024  # input long side the model was trained for, pixels
     extra: dict = field(default_factory=dict)
+    box_per_class: bool = False  # box head: 4 distances per class (4 * C channels) instead of 4 shared ones
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -97,7 +101,8 @@ def _stage(cin: int, cout: int, depth: int, stride: int, dilations: tuple[int, .
 class RegionNet(nn.Module):
     """Page image in, dense maps out. ``forward(x)`` takes ``(N, 1, H, W)`` with H, W multiples of 32 and
     returns ``heat`` logits ``(N, C, H/4, W/4)``, ``box`` distances ``(N, 4, H/4, W/4)`` in input pixels
-    (left, top, right, bottom, all > 0) and ``vert`` logits ``(N, 1, H/4, W/4)``."""
+    (left, top, right, bottom, all > 0; ``(N, 4 * C, H/4, W/4)`` with ``cfg.box_per_class``, class ``c`` in
+    channels ``4c .. 4c+3``) and ``vert`` logits ``(N, 1, H/4, W/4)``."""
 
     def __init__(self, cfg: DetectorConfig | None = None):
         super().__init__()
@@ -115,7 +120,7 @@ class RegionNet(nn.Module):
         self.smooth = nn.ModuleList([SepBlock(n, n) for _ in range(3)])
         self.head = nn.Sequential(*[SepBlock(n, n) for _ in range(cfg.head_blocks)])
         self.heat = nn.Conv2d(n, len(cfg.classes), 1)
-        self.box = nn.Conv2d(n, 4, 1)
+        self.box = nn.Conv2d(n, 4 * len(cfg.classes) if cfg.box_per_class else 4, 1)
         self.vert = nn.Conv2d(n, 1, 1)
         self._init()
 
@@ -132,7 +137,12 @@ class RegionNet(nn.Module):
         nn.init.constant_(self.box.bias, math.log(16.0))
         nn.init.zeros_(self.vert.bias)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, x: torch.Tensor, *, dense_box: bool = True) -> dict:
+        """The dense maps of ``x`` (see the class docstring). With ``dense_box=False`` and a per-class box head,
+        ``box`` is not computed for every cell and class: it is a function ``box(b, labels, i, j) -> (4, K)``
+        giving the distances of class ``labels[k]`` at cell ``(i[k], j[k])`` of image ``b`` (what
+        :func:`docpipe.detect.decode.decode` needs at the heatmap peaks; the same numbers as the dense map at a
+        fraction of the cost). A shared box head always returns the dense map."""
         c4 = self.s4(self.stem(x))
         c8 = self.s8(c4)
         c16 = self.s16(c8)
@@ -143,7 +153,23 @@ class RegionNet(nn.Module):
         for i, c in ((2, c16), (1, c8), (0, c4)):
             p = self.smooth[i](self.lat[i](c) + F.interpolate(p, size=c.shape[-2:], mode="nearest"))
         h = self.head(p)
-        return {"heat": self.heat(h), "box": torch.exp(self.box(h).clamp(-4.0, 8.0)), "vert": self.vert(h)}
+        if dense_box or not self.cfg.box_per_class:
+            box = torch.exp(self.box(h).clamp(-4.0, 8.0))
+        else:
+            def box(b: int, labels: torch.Tensor, i: torch.Tensor, j: torch.Tensor) -> torch.Tensor:
+                return self.box_at(h, b, labels, i, j)
+        return {"heat": self.heat(h), "box": box, "vert": self.vert(h)}
+
+    def box_at(self, feat: torch.Tensor, b: int, labels: torch.Tensor, i: torch.Tensor,
+               j: torch.Tensor) -> torch.Tensor:
+        """Box distances ``(4, K)`` of class ``labels[k]`` at cell ``(i[k], j[k])`` of image ``b``, from the head
+        features ``feat`` (N, neck, h, w): the box head's 1x1 convolution evaluated at those cells only."""
+        f = feat[b, :, i, j]  # (n, K)
+        w = self.box.weight.reshape(-1, 4, f.shape[0])  # (C or 1, 4, n)
+        bias = self.box.bias.reshape(-1, 4)
+        sel = labels if self.cfg.box_per_class else torch.zeros_like(labels)
+        d = torch.einsum("kcn,nk->ck", w[sel], f) + bias[sel].T
+        return torch.exp(d.clamp(-4.0, 8.0))
 
 
 def build(cfg: DetectorConfig | None = None) -> RegionNet:

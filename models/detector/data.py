@@ -15,7 +15,10 @@ boxes rotated too, contrast/gamma, blur and noise.
 
 **Targets** (TTFNet): per class an elliptical Gaussian heatmap, peak 1 at each box centre; box distances
 (left, top, right, bottom) in input pixels at the cells of the box's central area, weighted by the Gaussian and
-normalised per box to ``log(area)``; a vertical-text flag at the same cells for dimension boxes.
+normalised per box to ``log(area)``; a vertical-text flag at the same cells for dimension boxes. With a
+shared box head (one set of distances per cell) smaller boxes win the cells they overlap; with a per-class box
+head (``per_class=True``) each class has its own distances and weights, so a cell can regress one box of every
+class that covers it (smaller boxes win only over boxes of their own class).
 """
 
 from __future__ import annotations
@@ -203,12 +206,14 @@ def augment(entry: dict, rng: np.random.Generator, side: int) -> tuple[np.ndarra
 
 
 def make_targets(boxes: np.ndarray, labels: np.ndarray, vert: np.ndarray, out_h: int, out_w: int,
-                 n_classes: int = len(CLASSES)) -> dict[str, np.ndarray]:
+                 n_classes: int = len(CLASSES), per_class: bool = False) -> dict[str, np.ndarray]:
     """Dense TTFNet targets on the ``out_h x out_w`` grid (cell ``(i, j)`` is input point
-    ``(j * STRIDE + STRIDE / 2, i * STRIDE + STRIDE / 2)``); boxes in input pixels."""
+    ``(j * STRIDE + STRIDE / 2, i * STRIDE + STRIDE / 2)``); boxes in input pixels. ``reg`` (box corners
+    x0, y0, x1, y1) is ``(4, h, w)`` with weights ``reg_w`` ``(h, w)``, or with ``per_class`` ``(C, 4, h, w)``
+    and ``(C, h, w)``: the regression target of each class separately."""
     heat = np.zeros((n_classes, out_h, out_w), np.float32)
-    reg = np.zeros((4, out_h, out_w), np.float32)
-    reg_w = np.zeros((out_h, out_w), np.float32)
+    reg = np.zeros((n_classes, 4, out_h, out_w) if per_class else (4, out_h, out_w), np.float32)
+    reg_w = np.zeros((n_classes, out_h, out_w) if per_class else (out_h, out_w), np.float32)
     vt = np.zeros((out_h, out_w), np.float32)
     vw = np.zeros((out_h, out_w), np.float32)
     if len(boxes) == 0:
@@ -239,11 +244,12 @@ def make_targets(boxes: np.ndarray, labels: np.ndarray, vert: np.ndarray, out_h:
         gw = g[i0:i1, j0:j1].copy()
         gw[min(ci, i1 - 1) - i0, min(cj, j1 - 1) - j0] = 1.0
         gw = gw / gw.sum() * math.log(max(w * h, 4.0))
-        reg_w[i0:i1, j0:j1] = gw
-        reg[0, i0:i1, j0:j1] = x0
-        reg[1, i0:i1, j0:j1] = y0
-        reg[2, i0:i1, j0:j1] = x1
-        reg[3, i0:i1, j0:j1] = y1
+        rw, rg = (reg_w[c], reg[c]) if per_class else (reg_w, reg)
+        rw[i0:i1, j0:j1] = gw
+        rg[0, i0:i1, j0:j1] = x0
+        rg[1, i0:i1, j0:j1] = y0
+        rg[2, i0:i1, j0:j1] = x1
+        rg[3, i0:i1, j0:j1] = y1
         if c == DIMENSION:
             vt[i0:i1, j0:j1] = float(vert[k])
             vw[i0:i1, j0:j1] = 1.0
@@ -271,8 +277,9 @@ class TrainSet:
         return dict(image=im, boxes=boxes, labels=labels, vert=vert)
 
 
-def collate(items: list[dict]) -> dict:
-    """Pad a batch to a common size (multiples of 32; padding is white paper) and build the targets."""
+def collate(items: list[dict], per_class: bool = False) -> dict:
+    """Pad a batch to a common size (multiples of 32; padding is white paper) and build the targets
+    (``per_class``: box targets per class, for a per-class box head; see :func:`make_targets`)."""
     import torch
 
     H = max(it["image"].shape[0] for it in items)
@@ -283,7 +290,7 @@ def collate(items: list[dict]) -> dict:
     for n, it in enumerate(items):
         h, w = it["image"].shape
         x[n, 0, :h, :w] = 1.0 - it["image"] / 255.0
-        t = make_targets(it["boxes"], it["labels"], it["vert"], H // STRIDE, W // STRIDE)
+        t = make_targets(it["boxes"], it["labels"], it["vert"], H // STRIDE, W // STRIDE, per_class=per_class)
         for k, v in t.items():
             tg.setdefault(k, []).append(v)
     out = {"image": torch.from_numpy(x)}

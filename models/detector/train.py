@@ -15,6 +15,8 @@ as much as an idle one, only slower):
    the same orientation, each page freshly augmented. AdamW, linear warm-up then cosine decay over the time
    left, an exponential moving average (EMA) of the weights, which is what gets saved.
    Losses (TTFNet): focal loss on the class heatmaps, GIoU on the boxes, BCE on the vertical-text flag.
+   With ``--box-per-class`` the box head has 4 distances per class and each class's box is regressed at its
+   own cells (a dimension chain's centre also regresses the chain where one of its texts covers the cell).
 3. **Validate** every ``--eval-minutes`` on ``--val-pages`` cached held-out pages (AP@0.5 per class, mAP) and
    save the EMA weights each time; the file written last is the final model.
 
@@ -69,13 +71,17 @@ def losses(out: dict, tg: dict, stride: int = 4) -> dict:
     w = tg["reg_w"]
     m = w > 0
     if m.any():
-        n, _, h, wd = logit.shape
+        n, c, h, wd = logit.shape
         ys = (torch.arange(h, dtype=torch.float32) + 0.5) * stride
         xs = (torch.arange(wd, dtype=torch.float32) + 0.5) * stride
         py, px = torch.meshgrid(ys, xs, indexing="ij")
-        d = out["box"].permute(0, 2, 3, 1)[m]  # (K, 4)
-        t = tg["reg"].permute(0, 2, 3, 1)[m]
-        pxk, pyk = px.expand(n, h, wd)[m], py.expand(n, h, wd)[m]
+        if w.dim() == 4:  # per-class targets (N, C, h, w): each class's box channels at its own cells
+            d = out["box"].reshape(n, c, 4, h, wd).permute(0, 1, 3, 4, 2)[m]  # (K, 4)
+            t = tg["reg"].permute(0, 1, 3, 4, 2)[m]
+        else:
+            d = out["box"].permute(0, 2, 3, 1)[m]  # (K, 4)
+            t = tg["reg"].permute(0, 2, 3, 1)[m]
+        pxk, pyk = px.expand(m.shape)[m], py.expand(m.shape)[m]
         pb = torch.stack([pxk - d[:, 0], pyk - d[:, 1], pxk + d[:, 2], pyk + d[:, 3]], 1)
         giou = _giou(pb, t)
         wk = w[m]
@@ -134,7 +140,10 @@ def init_from(model, path: Path) -> str:
     """Warm start: copy every weight of the file at ``path`` into ``model``. The file's classes must be a prefix
     of the model's (classes are appended, never reordered): the heatmap head's channels of the old classes are
     copied, the new channels keep the fresh initialisation of :class:`~docpipe.detect.model.RegionNet`
-    (weights N(0, 0.01), bias at the focal-loss prior 0.01). Returns a line for the log."""
+    (weights N(0, 0.01), bias at the focal-loss prior 0.01). A model with a per-class box head
+    (``box_per_class``) warm-started from a shared one gets the old 4 box channels in every class's slot; from a
+    per-class file with fewer classes, the old classes' slots are copied and the new ones keep their fresh
+    initialisation. Returns a line for the log."""
     import torch
 
     ckpt = torch.load(path, map_location="cpu", weights_only=True)
@@ -146,7 +155,7 @@ def init_from(model, path: Path) -> str:
         if k in ckpt["config"] and k in model.cfg.to_dict() and ckpt["config"][k] != model.cfg.to_dict()[k]:
             raise ValueError(f"{path}: network differs ({k} {ckpt['config'][k]} != {model.cfg.to_dict()[k]})")
     sd = model.state_dict()
-    partial = []
+    partial, tiled = [], []
     with torch.no_grad():
         for k, v in ckpt["state_dict"].items():
             if k not in sd:
@@ -156,13 +165,23 @@ def init_from(model, path: Path) -> str:
             elif k.startswith("heat.") and sd[k].shape[1:] == v.shape[1:] and v.shape[0] == len(old):
                 sd[k][:len(old)].copy_(v)
                 partial.append(k)
+            elif (k.startswith("box.") and model.cfg.box_per_class and sd[k].shape[1:] == v.shape[1:]
+                  and sd[k].shape[0] == 4 * len(new) and v.shape[0] in (4, 4 * len(old))):
+                if v.shape[0] == 4:  # shared distances: the same start for every class
+                    sd[k].copy_(v.repeat(len(new), *([1] * (v.dim() - 1))))
+                    tiled.append(k)
+                else:
+                    sd[k][:v.shape[0]].copy_(v)
+                    partial.append(k)
             else:
                 raise ValueError(f"{path}: weight {k} has shape {tuple(v.shape)}, model {tuple(sd[k].shape)}")
         missing = [k for k in sd if k not in ckpt["state_dict"]]
     if missing:
         raise ValueError(f"{path}: weights missing for {missing}")
     return (f"warm start from {path}: all {len(sd)} tensors copied ({', '.join(partial) or 'none'} for the first "
-            f"{len(old)} channels only); new classes: {new[len(old):] or 'none'}")
+            f"{len(old)} classes only" + (f"; {', '.join(tiled)} shared 4 channels copied into each of the "
+                                          f"{len(new)} classes' slots" if tiled else "")
+            + f"); new classes: {new[len(old):] or 'none'}")
 
 
 def save(model, cfg, path: Path, meta: dict) -> None:
@@ -195,6 +214,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--ema", type=float, default=0.995, help="decay of the weight average")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tiny", action="store_true", help="tiny network (smoke tests of this recipe)")
+    ap.add_argument("--box-per-class", action="store_true",
+                    help="box head with 4 distances per class (DetectorConfig.box_per_class) instead of 4 shared")
     ap.add_argument("--init", type=Path, default=None,
                     help="warm start from this weights file (same network; classes it lacks are new heatmap "
                     "channels, see init_from)")
@@ -217,7 +238,8 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    cfg = tiny_config(max_side=args.side) if args.tiny else DetectorConfig(max_side=args.side)
+    kw = {"max_side": args.side, "box_per_class": args.box_per_class}
+    cfg = tiny_config(**kw) if args.tiny else DetectorConfig(**kw)
     model = build(cfg)
     if args.init is not None:
         _log(init_from(model, args.init))
@@ -279,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
             lr = args.lr * min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
             for g in opt.param_groups:
                 g["lr"] = lr
-            batch = collate([ds[i] for i in bidx])
+            batch = collate([ds[i] for i in bidx], per_class=cfg.box_per_class)
             out = model(batch["image"])
             ls = losses(out, batch)
             opt.zero_grad(set_to_none=True)

@@ -116,13 +116,17 @@ class VendorRanker:
         z = self.bias + sum(w * v for w, v in zip(self.weights, x))
         return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
 
-    def best(self, views: Sequence[PageView]) -> tuple[str, float] | None:
-        """The ranker's vendor name on these pages and its score, or None without a text candidate."""
-        scored = [(self.score(x), t) for t, x in candidate_features(views)]
+    def pick(self, rows: Sequence[tuple[str, Sequence[float]]]) -> tuple[str, float] | None:
+        """The best-scored (text, features) row as (text, score), or None without a row."""
+        scored = [(self.score(x), t) for t, x in rows]
         if not scored:
             return None
         s, t = max(scored, key=lambda st: st[0])
         return t, s
+
+    def best(self, views: Sequence[PageView]) -> tuple[str, float] | None:
+        """The ranker's vendor name on these pages and its score, or None without a text candidate."""
+        return self.pick(candidate_features(views))
 
 
 def generate_and_read(work: Path, invoices: int, seed: int) -> Path:
@@ -161,12 +165,7 @@ def matrix(data) -> tuple[np.ndarray, np.ndarray]:
 
 
 def top1(ranker: VendorRanker, data) -> int:
-    right = 0
-    for _, truth, rows in data:
-        if rows:
-            t = max(rows, key=lambda r: ranker.score(r[1]))[0]
-            right += text_similar(t, truth)
-    return right
+    return sum(text_similar(p[0], truth) for _, truth, rows in data if (p := ranker.pick(rows)) is not None)
 
 
 def real_invoices(ranker: VendorRanker) -> list[tuple[str, str | None, str | None, tuple[str, float] | None]]:

@@ -93,13 +93,15 @@ def complete_subtotal(inv: Invoice, cands: Candidates) -> bool:
     one was found. The arithmetic settles it, so the model is not asked for it (on the real invoices its pick of
     an unlabelled subtotal broke the sum both times it was asked)."""
     x, t = inv.total_tax, inv.total
-    if inv.subtotal is not None or x is None or t is None or abs(x.value) < 0.005:
+    if inv.subtotal is not None or x is None or t is None:
         return False
     want = round(t.value - x.value, 2)
+    if not 0 < x.value <= want or not plausible_tax(x.value, t.value):
+        return False
     taken = {(g.page, tuple(g.bbox)) for g in (x, t) if g.bbox is not None}
     found = [c for c in cands.by_kind.get("amount", []) if abs(float(c.value) - want) <= 0.005
              and (c.span.page, tuple(c.span.bbox)) not in taken]
-    if not found or not 0 < x.value <= want or not plausible_tax(x.value, t.value):
+    if not found:
         return False
     c = max(found, key=lambda c: c.span.confidence)
     inv.subtotal = _number(c, c.span.confidence * 0.9)
